@@ -1,0 +1,83 @@
+# Yingji (应急) — the README's quick start is `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+VENDOR := src/yingji/web/static/vendor
+PYTEST_ARGS ?=
+# Settings for tooling that loads Django but serves nothing (migrations check, messages).
+CHECK_ENV := DJANGO_SETTINGS_MODULE=yingji.settings YINGJI_DATA_DIR=$(CURDIR)/var/check \
+	YINGJI_SECRET_KEY=tooling-only-key-not-used-to-sign-anything-0123456789
+
+.PHONY: help setup setup-dev demo test test-unit test-e2e lint typecheck format messages bench regions-data clean
+
+help:
+	@echo "make demo   - set up and run the demo on http://127.0.0.1:8000"
+	@echo "make test   - set up and run lint, type checks and all tests"
+	@echo "other: setup setup-dev test-unit test-e2e lint typecheck format messages bench regions-data clean"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is required for the front-end libraries"; exit 2; }
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/.copied: frontend/node_modules/.package-lock.json
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet
+	cp -r frontend/node_modules/leaflet/dist/leaflet.js frontend/node_modules/leaflet/dist/leaflet.css \
+	      frontend/node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp frontend/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	@touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.copied
+
+setup-dev: $(VENV)/.installed-dev $(VENDOR)/.copied
+
+demo: setup
+	$(BIN)/yingji demo
+
+test: setup-dev lint typecheck test-unit test-e2e
+
+lint:
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
+	$(BIN)/lint-imports
+	$(CHECK_ENV) $(BIN)/python -m django makemigrations --check --dry-run
+
+typecheck:
+	$(CHECK_ENV) $(BIN)/mypy src/yingji/kernels src/yingji/*/services.py src/yingji/*/selectors.py
+
+test-unit:
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e:
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+format:
+	$(BIN)/ruff check --fix src tests scripts bench
+	$(BIN)/ruff format src tests scripts bench
+
+messages: setup-dev
+	cd src/yingji && $(CHECK_ENV) ../../$(BIN)/python -m django makemessages -l zh_Hans --no-obsolete
+	$(BIN)/python scripts/translate_zh.py
+
+bench: setup-dev
+	@for script in bench/bench_*.py; do $(BIN)/python $$script; done
+
+regions-data: setup-dev
+	$(BIN)/python scripts/build_regions_data.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

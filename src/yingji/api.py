@@ -1,0 +1,101 @@
+"""The REST API (django-ninja): one NinjaAPI, one error shape, two ways to authenticate.
+
+Errors are always JSON ``{"code": ..., "message": ..., "field": ...}`` with the right status:
+422 for invalid input (naming the field), 401/403 for authentication and permission,
+404 for unknown objects *and* objects outside the caller's jurisdiction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from yingji.core.errors import DomainError
+from yingji.core.services import authenticate_token
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer yj_…`` for machine clients (sensor gateways, scripts)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# The browser's Django session (unsafe methods also need the CSRF token), or a token.
+AUTH = [TokenAuth(), django_auth]
+
+api = NinjaAPI(
+    title="Yingji (应急) API",
+    version="1",
+    description="Emergency-management platform API. Errors: {code, message, field}.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=AUTH,
+)
+
+
+def error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "field": field, **extra}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for item in exc.errors:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
+        field = location[-1] if location else None
+        if field in ("query", "path", "header", "cookie") and len(location) == 1:
+            field = None
+        problems.append({"field": field, "message": item.get("msg", "invalid")})
+    first = problems[0] if problems else {"field": None, "message": "invalid input"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+    return error(request, 422, "invalid", message, first["field"], errors=problems)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(
+        request, 401, "unauthenticated", "Sign in, or send 'Authorization: Bearer <API token>'"
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", str(exc) or "Not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, "error", str(exc))
+
+
+def _register_routers() -> None:
+    from yingji.core.api import router as core_router
+    from yingji.regions.api import router as regions_router
+
+    api.add_router("/regions/", regions_router)
+    api.add_router("/", core_router)
+
+
+_register_routers()

@@ -1,0 +1,368 @@
+"""The `yingji` command: demo, serve, worker, check-config, regions, createuser, token, manage.
+
+Errors print one line and exit with status 2; nothing is half-done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+from yingji import config
+
+console = Console(stderr=True)
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
+    cfg = config.load()
+    if cfg.errors:
+        raise CommandError(cfg.errors[0] + " (see `yingji check-config`)")
+    import django
+
+    django.setup()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _load_regions(force: bool = False) -> Any:
+    from yingji.regions import services
+
+    with _progress() as bar:
+        task = bar.add_task("行政区划 regions", total=100)
+        return services.load_dataset(
+            force=force,
+            progress=lambda pct, msg: bar.update(
+                task, completed=pct, description=f"regions: {msg}"
+            ),
+        )
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    with console.status("数据库迁移 migrating the database…"):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = config.load()
+    report = {"ok": not cfg.errors, "config": cfg.masked(), "errors": cfg.errors}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for key, value in cfg.masked().items():
+            print(f"{key:22} {value}")
+        for problem in cfg.errors:
+            print(f"error: {problem}", file=sys.stderr)
+    if not cfg.errors and args.connect:
+        _setup_django()
+        from django.db import connection
+
+        try:
+            connection.ensure_connection()
+        except Exception as exc:
+            print(f"error: cannot connect to the database: {exc}", file=sys.stderr)
+            return 2
+    return 2 if cfg.errors else 0
+
+
+def cmd_regions_summary(args: argparse.Namespace) -> int:
+    _setup_django()
+    from yingji.regions.selectors import level_counts
+
+    counts = level_counts()
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        for level, n in counts.items():
+            print(f"{level:10} {n:>7,}")
+    return 0
+
+
+def cmd_regions_load(args: argparse.Namespace) -> int:
+    _setup_django()
+    result = _load_regions(force=args.force)
+    state = "already up to date" if result.skipped else "loaded"
+    print(f"regions {state}: {result.regions} regions, {result.boundaries} boundaries")
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _setup_django()
+    from yingji.core import services
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("the two passwords differ")
+    user = services.create_user(
+        actor=None,
+        username=args.username,
+        password=password,
+        region_code=args.region,
+        roles=args.role or [],
+        display_name=args.display_name or "",
+        is_superuser=args.superuser,
+        is_machine=args.machine,
+    )
+    print(f"created user {user.username} (id {user.pk})")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.utils import timezone
+
+    from yingji.core import services
+
+    expires = timezone.now() + timedelta(days=args.days) if args.days else None
+    issued = services.create_api_token(
+        actor=None, username=args.username, name=args.name, expires_at=expires
+    )
+    print(
+        json.dumps(
+            {
+                "id": issued.token.pk,
+                "token": issued.secret,
+                "expires_at": expires.isoformat() if expires else None,
+            }
+        )
+    )
+    console.print("[yellow]Store this token now: only its hash is kept.[/yellow]")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _setup_django()
+    from yingji.core import services
+
+    services.revoke_api_token(actor=None, token_id=args.id)
+    print(f"revoked token {args.id}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup_django()
+    from yingji.core import worker
+
+    worker.run(queues=args.queues, interval=args.interval, batch=args.batch)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()  # refuses to start on a bad configuration (e.g. no secret key)
+    import uvicorn
+
+    _ensure_port_free(args.host, args.port)
+    uvicorn.run(
+        "yingji.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+        lifespan="off",
+    )
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yingji manage", *args.rest])
+    return 0
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"port {port} on {host} is in use ({exc.strerror}); stop the other server "
+                "or choose another port with --port"
+            ) from exc
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir = config.load().data_dir
+    config.ensure_demo_secret_key(data_dir)
+    _setup_django()
+    from yingji.demo import DEMO_PASSWORD, ensure_demo_users
+
+    _migrate()
+    _load_regions()
+    users = ensure_demo_users()
+    from yingji.regions.selectors import level_counts
+
+    counts = level_counts()
+    console.print(f"[green]regions[/green] {json.dumps(counts)}")
+    console.print(f"\n[bold]Demo logins[/bold] (password for all: [bold]{DEMO_PASSWORD}[/bold])")
+    for user in users:
+        roles = ", ".join(str(r) for r in user.roles) or ("superuser" if user.superuser else "")
+        console.print(f"  {user.username:16} {user.display_name}  [dim]{roles}[/dim]")
+    if args.no_serve:
+        return 0
+    _ensure_port_free(args.host, args.port)
+    return _run_web_and_worker(args.host, args.port)
+
+
+def _run_web_and_worker(host: str, port: int) -> int:
+    exe = [sys.executable, "-m", "yingji.cli"]
+    worker = subprocess.Popen([*exe, "worker"])
+    web = subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)])
+    console.print(
+        f"\n[bold green]Yingji is running on http://{host}:{port}/[/bold green]"
+        "  (Ctrl+C stops web and worker)"
+    )
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for proc, name in ((web, "web"), (worker, "worker")):
+            if proc.poll() is not None:
+                console.print(f"[red]{name} exited with status {proc.returncode}[/red]")
+                code, stopping = proc.returncode or 1, True
+        time.sleep(0.5)
+    for proc in (web, worker):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in (web, worker):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return code
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yingji", description="Yingji (应急) platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="migrate, load regions and demo users, run web + worker")
+    p.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="run the web server (ASGI, uvicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs (Django Tasks, database backend)")
+    p.add_argument("--queues", default="*", help="comma-separated queue names, * for all")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("check-config", help="print the effective configuration, secrets masked")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--connect", action="store_true", help="also try to reach the database")
+    p.set_defaults(func=cmd_check_config)
+
+    regions = sub.add_parser("regions", help="administrative divisions").add_subparsers(
+        dest="regions_command", required=True
+    )
+    p = regions.add_parser("summary", help="number of regions per level")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_regions_summary)
+    p = regions.add_parser("load", help="load data/regions into the database (idempotent)")
+    p.add_argument("--force", action="store_true", help="reload even if unchanged")
+    p.set_defaults(func=cmd_regions_load)
+
+    p = sub.add_parser("createuser", help="create an account")
+    p.add_argument("username")
+    p.add_argument("--region", help="home region code, e.g. 330106")
+    p.add_argument("--role", action="append", help="role (repeatable), e.g. county_staff")
+    p.add_argument("--display-name")
+    p.add_argument("--superuser", action="store_true")
+    p.add_argument("--machine", action="store_true", help="an API client, not a person")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_createuser)
+
+    tokens = sub.add_parser("token", help="API tokens for machine clients").add_subparsers(
+        dest="token_command", required=True
+    )
+    p = tokens.add_parser("create", help="issue a token (printed once)")
+    p.add_argument("username")
+    p.add_argument("--name", required=True)
+    p.add_argument("--days", type=int, help="expire after N days")
+    p.set_defaults(func=cmd_token_create)
+    p = tokens.add_parser("revoke", help="revoke a token by id")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_token_revoke)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    from yingji.core.errors import DomainError
+
+    try:
+        code: int = args.func(args)
+    except DomainError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        print(f"error: {where}{exc.message}", file=sys.stderr)
+        return 2
+    except (CommandError, ImproperlyConfigured) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Effective configuration, read from environment variables only (12-factor).
+
+This module is the single place that reads ``YINGJI_*``, ``DATABASE_URL`` and ``REDIS_URL``.
+It imports no Django so that ``yingji check-config`` can explain a broken configuration
+before Django itself would fail with a less helpful traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str | None
+    secret_key_source: str
+    allowed_hosts: list[str]
+    debug: bool
+    https: bool
+    tile_url: str | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def database_vendor(self) -> str:
+        scheme = urlsplit(self.database_url).scheme
+        return "postgresql" if scheme.startswith("postgres") or scheme == "pgsql" else scheme
+
+    def masked(self) -> dict[str, object]:
+        """The configuration as printed by ``check-config``: secrets never appear."""
+        return {
+            "YINGJI_DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": mask_url(self.database_url),
+            "REDIS_URL": mask_url(self.redis_url) if self.redis_url else None,
+            "YINGJI_SECRET_KEY": f"****** ({self.secret_key_source})"
+            if self.secret_key
+            else "not set",
+            "YINGJI_ALLOWED_HOSTS": self.allowed_hosts,
+            "YINGJI_DEBUG": self.debug,
+            "YINGJI_HTTPS": self.https,
+            "YINGJI_TILE_URL": self.tile_url,
+        }
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL such as ``postgres://user:pw@host/db``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":******@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def _check_database_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in _DB_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL scheme {parts.scheme or '(none)'!r} is not supported; use "
+            "sqlite:////absolute/path.sqlite3 or postgres://user:password@host:5432/dbname"
+        )
+    if parts.scheme == "sqlite":
+        if not parts.path or parts.path == "/":
+            raise ConfigError(
+                "DATABASE_URL for SQLite needs a file path: sqlite:////abs/db.sqlite3"
+            )
+        return
+    if not parts.hostname and not parts.path.strip("/"):
+        raise ConfigError("DATABASE_URL for PostgreSQL needs a host and a database name")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL has an invalid port: {exc}") from exc
+    if not parts.path.strip("/"):
+        raise ConfigError("DATABASE_URL for PostgreSQL needs a database name after the host")
+
+
+def _check_writable(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"YINGJI_DATA_DIR {str(data_dir)!r} is not writable ({exc.strerror}); "
+            "point it at a directory this user can write"
+        ) from exc
+
+
+def _resolve_secret_key(env: Mapping[str, str], data_dir: Path) -> tuple[str | None, str]:
+    key = env.get("YINGJI_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("YINGJI_SECRET_KEY is too short: use at least 32 random characters")
+        return key, "environment"
+    path = data_dir / SECRET_KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip(), f"file {path}"
+    return None, "missing"
+
+
+def ensure_demo_secret_key(data_dir: Path) -> Path:
+    """Create the data dir's secret key once (mode 0600) and keep it across demo runs."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path
+
+
+def load(env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the environment. Problems are collected in ``Config.errors``."""
+    env = os.environ if env is None else env
+    errors: list[str] = []
+    data_dir = Path(env.get("YINGJI_DATA_DIR") or "var").expanduser().resolve()
+    try:
+        _check_writable(data_dir)
+    except ConfigError as exc:
+        errors.append(str(exc))
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'yingji.sqlite3'}"
+    try:
+        _check_database_url(database_url)
+    except ConfigError as exc:
+        errors.append(str(exc))
+
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
+        errors.append(
+            f"REDIS_URL must start with redis://, rediss:// or unix:// (got {redis_url!r})"
+        )
+
+    flags: dict[str, bool] = {}
+    for name, default in (("YINGJI_DEBUG", False), ("YINGJI_HTTPS", False)):
+        try:
+            flags[name] = parse_bool(name, env.get(name), default)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            flags[name] = default
+
+    try:
+        secret_key, source = _resolve_secret_key(env, data_dir)
+    except ConfigError as exc:
+        errors.append(str(exc))
+        secret_key, source = None, "invalid"
+    if secret_key is None and source == "missing":
+        errors.append(
+            "YINGJI_SECRET_KEY is not set: set it to a long random string in production, "
+            f"or run `yingji demo`, which keeps a generated key in {data_dir / SECRET_KEY_FILE}"
+        )
+
+    hosts = [h.strip() for h in env.get("YINGJI_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    tile_url = env.get("YINGJI_TILE_URL") or None
+    if tile_url and not (tile_url.startswith(("https://", "http://")) and "{z}" in tile_url):
+        errors.append(
+            "YINGJI_TILE_URL must be an http(s) URL template with {z}, {x} and {y}, "
+            "e.g. https://tiles.example.org/{z}/{x}/{y}.png"
+        )
+    return Config(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        secret_key_source=source,
+        allowed_hosts=hosts or ["127.0.0.1", "localhost", "[::1]"],
+        debug=flags["YINGJI_DEBUG"],
+        https=flags["YINGJI_HTTPS"],
+        tile_url=tile_url,
+        errors=errors,
+    )

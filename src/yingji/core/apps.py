@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "yingji.core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Audit receivers for authentication events (login, failure, lock-out).
+        from yingji.core import receivers  # noqa: F401

@@ -1,0 +1,81 @@
+"""Roles → capabilities. The one place that says who may do what.
+
+Where a role may act is a separate question answered by :mod:`yingji.core.scoping`
+(the home region's subtree).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from yingji.core.errors import Forbidden
+from yingji.core.models import Role
+from yingji.regions.models import Level
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yingji.core.models import User
+
+
+class Cap(StrEnum):
+    VIEW_MAP = "map.view"
+    MANAGE_USERS = "users.manage"
+    VIEW_AUDIT = "audit.view"
+    EDIT_REGIONS = "regions.edit"
+    RUN_JOBS = "jobs.run"
+
+
+_STAFF = {Cap.VIEW_MAP, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS}
+ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.PROVINCE_STAFF: frozenset(_STAFF),
+    Role.CITY_STAFF: frozenset(_STAFF),
+    Role.COUNTY_STAFF: frozenset(_STAFF),
+    Role.TOWNSHIP_STAFF: frozenset({Cap.VIEW_MAP, Cap.VIEW_AUDIT}),
+    Role.DUTY_OFFICER: frozenset({Cap.VIEW_MAP, Cap.VIEW_AUDIT}),
+    Role.WARNING_REVIEWER: frozenset({Cap.VIEW_MAP}),
+    Role.WARNING_ISSUER: frozenset({Cap.VIEW_MAP}),
+    Role.INSPECTOR: frozenset({Cap.VIEW_MAP}),
+    Role.ENTERPRISE_USER: frozenset(),
+    Role.GRID_WORKER: frozenset({Cap.VIEW_MAP}),
+    Role.VIEWER: frozenset({Cap.VIEW_MAP}),
+}
+
+# Staff roles are tied to the level of the home region (a county staff member sits in a county).
+ROLE_LEVEL: dict[str, str] = {
+    Role.PROVINCE_STAFF: Level.PROVINCE,
+    Role.CITY_STAFF: Level.CITY,
+    Role.COUNTY_STAFF: Level.COUNTY,
+    Role.TOWNSHIP_STAFF: Level.TOWNSHIP,
+}
+
+
+def roles_of(user: User | AnonymousUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_yingji_roles", None)
+    if cached is None:
+        cached = set(user.role_rows.values_list("role", flat=True))  # type: ignore[union-attr]
+        user._yingji_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def capabilities_of(user: User | AnonymousUser) -> set[Cap]:
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Cap)
+    caps: set[Cap] = set()
+    for role in roles_of(user):
+        caps |= ROLE_CAPABILITIES.get(role, frozenset())
+    return caps
+
+
+def has(user: User | AnonymousUser, cap: Cap) -> bool:
+    return cap in capabilities_of(user)
+
+
+def require(user: User | AnonymousUser, cap: Cap) -> None:
+    if not has(user, cap):
+        raise Forbidden(f"Your roles do not allow {cap.value}", code="forbidden")

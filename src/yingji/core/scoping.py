@@ -1,0 +1,90 @@
+"""Jurisdiction scoping: the security model of Yingji.
+
+Every user has a home region; a user sees region-owned rows of that region's subtree only.
+A model opts in by naming, in ``scope_path_field``, the lookup that reaches a region short
+code (``"region__path"`` for a model with a ``region`` foreign key, ``"path"`` for Region
+itself). Because short codes nest as string prefixes, the subtree filter is a single indexed
+``LIKE 'path%'`` condition — no recursive query, no per-row check.
+
+Every selector and API endpoint that reads region-owned data goes through :func:`scope`;
+objects outside the jurisdiction are reported as *not found* (404), never *forbidden*, so a
+user cannot learn that they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+
+from yingji.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yingji.core.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """What a user may see: everything (superuser), a subtree, or nothing."""
+
+    path: str | None  # short code of the home region; None with everything=False means nothing
+    everything: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and not self.path
+
+    def covers(self, path: str | None) -> bool:
+        if self.everything:
+            return True
+        return bool(self.path and path and path.startswith(self.path))
+
+
+def jurisdiction_of(user: User | AnonymousUser) -> Jurisdiction:
+    if not user.is_authenticated or not user.is_active:
+        return Jurisdiction(path=None)
+    if user.is_superuser:
+        return Jurisdiction(path=None, everything=True)
+    region = user.region  # type: ignore[union-attr]
+    return Jurisdiction(path=region.path if region is not None else None)
+
+
+def scope_field(model: type[models.Model]) -> str:
+    field = getattr(model, "scope_path_field", None)
+    if not field:
+        raise TypeError(f"{model.__name__} is not region-scoped: give it scope_path_field")
+    return str(field)
+
+
+def scope(queryset: models.QuerySet[M], user: User | AnonymousUser) -> models.QuerySet[M]:
+    """Restrict ``queryset`` to the rows within ``user``'s jurisdiction."""
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction.everything:
+        return queryset
+    if jurisdiction.nothing:
+        return queryset.none()
+    lookup = f"{scope_field(queryset.model)}__startswith"
+    return queryset.filter(**{lookup: jurisdiction.path})
+
+
+def get_scoped(
+    queryset: models.QuerySet[M],
+    user: User | AnonymousUser,
+    *,
+    label: str = "object",
+    **lookup: Any,
+) -> M:
+    """One object within the jurisdiction, or :class:`NotFound` (also when it exists elsewhere)."""
+    try:
+        return scope(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise NotFound(f"No {label} matches {_describe(lookup)}") from exc
+
+
+def _describe(lookup: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in lookup.items()) or "the request"

@@ -1,0 +1,1 @@
+"""Pure computational kernels (numpy/shapely only, no Django)."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionsConfig(AppConfig):
+    name = "yingji.regions"
+    verbose_name = _("Regions")
+
+    def ready(self) -> None:
+        # Register this app's job kinds.
+        from yingji.regions import tasks  # noqa: F401

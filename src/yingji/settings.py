@@ -1,0 +1,186 @@
+"""Django settings. Every value comes from the environment through :mod:`yingji.config`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from yingji import config as _config
+
+CONFIG = _config.load()
+if CONFIG.errors:
+    raise ImproperlyConfigured(
+        "Yingji configuration is invalid (run `yingji check-config` for details):\n  - "
+        + "\n  - ".join(CONFIG.errors)
+    )
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = CONFIG.data_dir
+SECRET_KEY: str = CONFIG.secret_key or ""
+DEBUG = CONFIG.debug
+ALLOWED_HOSTS = CONFIG.allowed_hosts
+TILE_URL = CONFIG.tile_url
+REDIS_URL = CONFIG.redis_url
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "yingji.regions",
+    "yingji.core",
+    "yingji.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yingji.core.middleware.RequestContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yingji.urls"
+ASGI_APPLICATION = "yingji.asgi.application"
+AUTH_USER_MODEL = "core.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yingji.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web process read while the worker writes; IMMEDIATE transactions take
+        # the write lock up front so concurrent writers wait (timeout) instead of failing.
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    else:
+        db["CONN_MAX_AGE"] = 60
+        db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+DATABASES = {"default": _database(CONFIG.database_url)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lock-out (django-axes): the *account* is locked after repeated failures, whatever the IP.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "yingji.web.views.locked_out"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Locking by IP too would lock out a whole bureau behind one NAT address after one person's
+# typos; the account is what is protected.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Sessions and CSRF: HttpOnly cookies, SameSite, a duty shift's lifetime.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_NAME = "yingji_session"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "yingji_csrftoken"
+SESSION_COOKIE_SECURE = CONFIG.https
+CSRF_COOKIE_SECURE = CONFIG.https
+SECURE_SSL_REDIRECT = CONFIG.https
+SECURE_HSTS_SECONDS = 31536000 if CONFIG.https else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.https else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [
+    f"{scheme}://{h}" for h in ALLOWED_HOSTS if h != "*" for scheme in ("http", "https")
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve app static files directly (no collectstatic step needed for the demo or tests).
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "yingji.logs.StderrHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
+    "loggers": {
+        "yingji": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# How long a worker may stay silent before /healthz calls it stale.
+YINGJI_WORKER_STALE_AFTER = timedelta(seconds=60)
+YINGJI_REGIONS_DATA = BASE_DIR.parent.parent / "data" / "regions"
+NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real Zhejiang regions loaded once per test database, and users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from yingji.core import services
+from yingji.core.models import User
+
+PASSWORD = "correct-horse-battery-staple-9"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Load the real regions dataset (27k rows) once into the test database."""
+    from yingji.regions.services import load_dataset
+
+    with django_db_blocker.unblock():
+        load_dataset()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(username: str, region: str | None, *roles: str, superuser: bool = False) -> User:
+        return services.create_user(
+            actor=None,
+            username=username,
+            password=PASSWORD,
+            region_code=region,
+            roles=list(roles),
+            is_superuser=superuser,
+        )
+
+    return make
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    def sign_in(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def xihu_staff(make_user: Callable[..., User]) -> User:
+    return make_user("xihu_staff", "330106", "county_staff")
+
+
+@pytest.fixture
+def binjiang_staff(make_user: Callable[..., User]) -> User:
+    return make_user("binjiang_staff", "330108", "county_staff")

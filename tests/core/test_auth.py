@@ -1,0 +1,126 @@
+"""Sign-in, lock-out after repeated failures (logged), API tokens."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from yingji.core import services
+from yingji.core.errors import Conflict
+from yingji.core.models import ApiToken, AuditEntry
+
+
+def _login(client, username, password):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_login_page_is_chinese_by_default(client, db):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    assert "登录" in page.content.decode()
+
+
+def test_english_switch(client, db):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_correct_password_signs_in_and_is_audited(client, xihu_staff):
+    response = _login(client, "xihu_staff", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert AuditEntry.objects.filter(action="login", actor=xihu_staff).exists()
+
+
+def test_passwords_are_hashed_with_argon2(xihu_staff):
+    assert xihu_staff.password.startswith("argon2$")
+
+
+def test_repeated_wrong_passwords_lock_the_account_and_are_logged(client, xihu_staff, caplog):
+    caplog.set_level(logging.WARNING)
+    for _ in range(4):
+        response = _login(client, "xihu_staff", "wrong-password")
+        assert response.status_code == 200
+        assert "用户名或密码错误" in response.content.decode()
+    locked = _login(client, "xihu_staff", "wrong-password")
+    assert locked.status_code == 429
+    assert "已被锁定" in locked.content.decode()
+    # Even the right password is refused while locked.
+    assert _login(client, "xihu_staff", PASSWORD).status_code == 429
+    assert client.get("/").status_code == 302
+    entry = AuditEntry.objects.filter(action="lockout").earliest("at")
+    assert entry.actor_label == "xihu_staff"
+    assert entry.region_path == "330106"  # so the county's staff see it in their audit trail
+    assert AuditEntry.objects.filter(action="login_failed", actor_label="xihu_staff").count() >= 5
+    assert any("locked out" in r.getMessage() for r in caplog.records)
+
+
+def test_lockout_of_one_account_does_not_block_another(client, xihu_staff, binjiang_staff):
+    for _ in range(5):
+        _login(client, "xihu_staff", "wrong-password")
+    assert _login(client, "binjiang_staff", PASSWORD).status_code == 302
+
+
+def test_api_requires_authentication(client, db):
+    response = client.get("/api/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_api_token_authenticates_machine_client(client, make_user):
+    gateway = make_user("gateway1", "330106", "viewer")
+    issued = services.create_api_token(actor=None, username="gateway1", name="rain gauges")
+    token = ApiToken.objects.get(pk=issued.token.pk)
+    assert issued.secret not in token.token_hash and len(token.token_hash) == 64
+    response = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert response.status_code == 200
+    assert response.json()["username"] == "gateway1"
+    services.revoke_api_token(actor=None, token_id=token.pk)
+    assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {issued.secret}").status_code == 401
+    with pytest.raises(Conflict):
+        services.revoke_api_token(actor=None, token_id=token.pk)
+    assert gateway.is_active
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer ",
+        "Bearer yj_" + "A" * 43,
+        "Bearer yj_" + "x" * 5000,
+        "Basic dXNlcjpwYXNz",
+        "Bearer ' OR 1=1 --",
+        "Bearer \u0000yj_",
+    ],
+)
+def test_hostile_tokens_are_refused(client, db, header):
+    assert client.get("/api/me", HTTP_AUTHORIZATION=header).status_code == 401
+
+
+def test_expired_token_is_refused(client, make_user):
+    make_user("gateway2", "330106", "viewer")
+    issued = services.create_api_token(
+        actor=None,
+        username="gateway2",
+        name="g",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    ApiToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now())
+    assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {issued.secret}").status_code == 401
+
+
+def test_session_writes_need_csrf(make_user, db):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(make_user("staff2", "330106", "county_staff"))
+    response = csrf_client.post(
+        "/api/users/",
+        {"username": "abc", "password": "a-long-enough-pass-42", "region": "330106"},
+        content_type="application/json",
+    )
+    assert response.status_code in (401, 403)

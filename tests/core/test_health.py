@@ -1,0 +1,35 @@
+"""/healthz reports the database and the worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from yingji.core.worker import beat
+
+
+def test_healthz_ok_with_a_live_worker(client, db):
+    beat("w1", timezone.now())
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["worker"]["status"] == "ok"
+    assert body["worker"]["alive"] == 1
+    assert body["worker"]["queue_depth"] == 0
+
+
+def test_healthz_degraded_without_worker(client, db):
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["worker"]["status"] == "absent"
+
+
+def test_healthz_stale_worker(client, db):
+    from yingji.core.models import WorkerHeartbeat
+
+    beat("w2", timezone.now())
+    WorkerHeartbeat.objects.update(last_seen=timezone.now() - timedelta(minutes=5))
+    assert client.get("/healthz").json()["worker"]["status"] == "stale"
