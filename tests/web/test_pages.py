@@ -62,3 +62,12 @@ def test_english_home(client, xihu_staff):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert "One map" in html and "Zhejiang province" in html
+
+
+def test_chinese_even_when_the_browser_prefers_english(client, db):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "登录" in client.get("/accounts/login/").content.decode()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from yingji.core import context
 
@@ -30,3 +33,22 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset(token)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user picked another language with the switch (cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a duty room's
+    shared browsers are often set to English, and the platform must still open in Chinese.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = (
+            chosen
+            if translation.check_for_language(chosen)
+            and any(chosen == code for code, _name in settings.LANGUAGES)
+            else settings.LANGUAGE_CODE
+        )
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
