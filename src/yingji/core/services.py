@@ -224,7 +224,7 @@ def create_api_token(
 
 @transaction.atomic
 def revoke_api_token(*, actor: User | AnonymousUser | None, token_id: int) -> ApiToken:
-    queryset = ApiToken.objects.select_related("user__region").select_for_update()
+    queryset = ApiToken.objects.select_related("user__region").select_for_update(of=("self",))
     try:
         token = queryset.get(pk=token_id)
     except ApiToken.DoesNotExist as exc:
