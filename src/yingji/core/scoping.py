@@ -4,7 +4,8 @@ Every user has a home region; a user sees region-owned rows of that region's sub
 A model opts in by naming, in ``scope_path_field``, the lookup that reaches a region short
 code (``"region__path"`` for a model with a ``region`` foreign key, ``"path"`` for Region
 itself). Because short codes nest as string prefixes, the subtree filter is a single indexed
-``LIKE 'path%'`` condition — no recursive query, no per-row check.
+range condition (``path >= '330106' AND path < '330107'``) — no recursive query, no per-row
+check.
 
 Every selector and API endpoint that reads region-owned data goes through :func:`scope`;
 objects outside the jurisdiction are reported as *not found* (404), never *forbidden*, so a
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import models
 
 from yingji.core.errors import NotFound
+from yingji.kernels import codes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -68,8 +70,9 @@ def scope(queryset: models.QuerySet[M], user: User | AnonymousUser) -> models.Qu
         return queryset
     if jurisdiction.nothing:
         return queryset.none()
-    lookup = f"{scope_field(queryset.model)}__startswith"
-    return queryset.filter(**{lookup: jurisdiction.path})
+    field = scope_field(queryset.model)
+    low, high = codes.subtree_bounds(jurisdiction.path or "")
+    return queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
 
 
 def get_scoped(

@@ -65,3 +65,22 @@ def display(code: str) -> str:
     """
     full = to_12(code)
     return full[:6] if len(short(full)) <= 6 else full
+
+
+def subtree_bounds(path: str) -> tuple[str, str]:
+    """Half-open string range ``[low, high)`` holding exactly the codes that start with ``path``.
+
+    A range on a B-tree index is what both SQLite and PostgreSQL can always use; SQLite's
+    planner cannot use an index for ``LIKE 'path%'`` (case-insensitive by default). For
+    digit strings the upper bound is the same-length number plus one, so it never relies on
+    how a collation orders punctuation.
+
+    >>> subtree_bounds("330109")
+    ('330109', '330110')
+    """
+    if not path.isascii() or not path.isdigit():
+        raise CodeError(f"not a region path: {path!r}")
+    upper = str(int(path) + 1).zfill(len(path))
+    if len(upper) > len(path):  # "99…9": nothing sorts after it within the digits
+        upper = path + ":"
+    return path, upper
