@@ -5,17 +5,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yingji.api import api
-from yingji.web import views
+from yingji.core import views as core
+from yingji.regions import views as regions
+from yingji.web import views as web
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("", web.home, name="home"),
+    path("healthz", web.healthz, name="healthz"),
+    path("accounts/login/", web.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("audit/", views.audit_log, name="audit"),
-    path("jobs/", views.job_list, name="jobs"),
-    path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
-    path("regions/<str:code>/", views.region_detail, name="region-detail"),
+    path("users/", core.user_list, name="users"),
+    path("users/new/", core.user_create, name="user-create"),
+    path("users/<int:user_id>/", core.user_detail, name="user-detail"),
+    path("audit/", core.audit_log, name="audit"),
+    path("jobs/", core.job_list, name="jobs"),
+    path("jobs/<uuid:job_id>/", core.job_detail, name="job-detail"),
+    path("jobs/<uuid:job_id>/download", core.job_download, name="job-download"),
+    path("exports/", core.start_export, name="export"),
+    path("regions/<str:code>/", regions.region_detail, name="region-detail"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -1,4 +1,4 @@
-"""Browser tests: a real `yingji serve` process on loopback, driven by headless Chromium.
+"""Browser tests: real `yingji serve` and `yingji worker` processes, driven by headless Chromium.
 
 The server runs on its own SQLite data directory prepared by `yingji demo --no-serve`
 (migrations, real regions, demo users), exactly what a newcomer gets. Chromium comes from
@@ -72,13 +72,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    worker = subprocess.Popen(
+        [*cli, "worker", "--interval", "0.2"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for child in (proc, worker):
+            child.terminate()
+        for child in (proc, worker):
+            child.wait(timeout=20)
         log.close()
 
 

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yingji.core import jobs, selectors, services
+from yingji.core import exports, jobs, selectors, services
 from yingji.core.models import AuditEntry, Job, Role, User
 from yingji.core.permissions import Cap, capabilities_of, require, roles_of
 from yingji.kernels import codes
@@ -93,6 +93,11 @@ class JobOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class ExportIn(Schema):
+    name: str = Field(..., max_length=64, description="regions or users")
+    filters: dict[str, str] = Field(default_factory=dict, max_length=20)
 
 
 class JobIn(Schema):
@@ -226,3 +231,20 @@ def start_job(request: HttpRequest, payload: JobIn) -> Any:
     region = request.user.region  # type: ignore[union-attr]
     job = jobs.start(actor=request.user, kind=payload.kind, params=payload.params, region=region)
     return Status(202, job_out(job))
+
+
+@router.post("/exports/", response={202: JobOut}, tags=["jobs"], summary="Start an Excel export")
+def start_export(request: HttpRequest, payload: ExportIn) -> Any:
+    job = exports.start(
+        actor=request.user,
+        name=payload.name,
+        filters=payload.filters,
+        region=getattr(request.user, "region", None),
+    )
+    return Status(202, job_out(job))
+
+
+@router.get("/jobs/{job_id}/download", tags=["jobs"], summary="Download an export's file")
+def download(request: HttpRequest, job_id: str) -> FileResponse:
+    path = exports.file_for(selectors.job_for(request.user, job_id))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -7,5 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # Audit receivers for authentication events (login, failure, lock-out).
-        from yingji.core import receivers  # noqa: F401
+        # Audit receivers for authentication events (login, failure, lock-out), and the
+        # job kinds and exports this app registers.
+        from yingji.core import export_specs, exports, receivers  # noqa: F401

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yingji.core import context
 from yingji.core.models import AuditEntry
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from yingji.core.models import User
+
+# How actions read on pages; apps add theirs (state transitions) next to their state machine.
+ACTION_LABELS: dict[str, Any] = {
+    "create": _("created"),
+    "update": _("changed"),
+    "revoke": _("revoked"),
+    "start": _("started"),
+    "load": _("loaded"),
+    "login": _("signed in"),
+    "logout": _("signed out"),
+    "login_failed": _("failed sign-in"),
+    "lockout": _("account locked"),
+}
 
 # Never copied into the audit trail, whatever model they sit on.
 SECRET_FIELDS = frozenset({"password", "token_hash"})

@@ -68,11 +68,12 @@ def start(
     kind: str,
     params: dict[str, Any] | None = None,
     region: Region | None = None,
+    title: str | None = None,
 ) -> Job:
     """Create the job record and enqueue it once the surrounding transaction commits."""
     if kind not in _KINDS:
         raise InvalidInput(f"Unknown job kind {kind!r}", field="kind")
-    title, handler = _KINDS[kind]
+    kind_title, handler = _KINDS[kind]
     try:
         inspect.signature(handler).bind(None, **(params or {}))
     except TypeError as exc:
@@ -80,7 +81,7 @@ def start(
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
-            title=title,
+            title=(title or kind_title)[:200],
             params=params or {},
             created_by=actor if actor is not None and actor.is_authenticated else None,
             region=region,

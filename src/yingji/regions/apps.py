@@ -7,5 +7,5 @@ class RegionsConfig(AppConfig):
     verbose_name = _("Regions")
 
     def ready(self) -> None:
-        # Register this app's job kinds.
-        from yingji.regions import tasks  # noqa: F401
+        # Register this app's job kinds and exports.
+        from yingji.regions import exports, tasks  # noqa: F401

@@ -1,0 +1,15 @@
+"""Template filters shared by all pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from yingji.core.audit import ACTION_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """The audit action as people read it, falling back to its code."""
+    return str(ACTION_LABELS.get(action, action))
