@@ -124,3 +124,29 @@ def test_session_writes_need_csrf(make_user, db):
         content_type="application/json",
     )
     assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["x" * 5000, "admin' OR '1'='1", "<script>alert(1)</script>", "用户\u0000名", " "],
+)
+def test_hostile_usernames_get_the_normal_error(client, xihu_staff, username):
+    response = _login(client, username, "whatever-password")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "用户名或密码错误" in body
+    assert "<script>alert(1)</script>" not in body
+
+
+def test_oversized_api_body_is_refused_and_creates_nothing(client, xihu_staff):
+    from yingji.core.models import User
+
+    client.force_login(xihu_staff)
+    count = User.objects.count()
+    payload = (
+        '{"username": "big", "password": "a-long-enough-pass-42", "region": "330106", '
+        '"display_name": "' + "x" * (11 * 1024 * 1024) + '"}'
+    )
+    response = client.post("/api/users/", payload, content_type="application/json")
+    assert response.status_code in (400, 413, 422)
+    assert User.objects.count() == count

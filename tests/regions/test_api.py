@@ -161,3 +161,30 @@ def test_openapi_and_docs_are_served(client, db):
     spec = client.get("/api/openapi.json").json()
     assert "/api/regions/{code}" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/regions/search?q=%00",
+        "/api/regions/search?q=a%00b",
+        "/api/regions/?parent=33%00",
+        "/api/regions/3301%00",
+    ],
+)
+def test_nul_bytes_are_refused_not_crashing(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert "NUL" in response.json()["message"]
+
+
+def test_nul_in_json_body_is_refused(client, xihu_staff):
+    client.force_login(xihu_staff)
+    response = client.patch(
+        "/api/regions/330106/population",
+        '{"population": 1, "households": 1, "note": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert client.get("/api/regions/330106").json()["population"] == 1_112_992

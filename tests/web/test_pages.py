@@ -71,3 +71,9 @@ def test_chinese_even_when_the_browser_prefers_english(client, db):
     assert "Sign in" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "登录" in client.get("/accounts/login/").content.decode()
+
+
+def test_nul_bytes_in_page_filters_do_not_crash(client, xihu_staff):
+    client.force_login(xihu_staff)
+    for url in ("/regions/330106/?q=%00", "/audit/?q=a%00", "/users/?q=%00", "/regions/33%00/"):
+        assert client.get(url).status_code == 400, url

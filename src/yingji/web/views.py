@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -14,10 +13,12 @@ from django.views.decorators.cache import never_cache
 from yingji.core import health
 from yingji.kernels import codes
 from yingji.regions import selectors as region_selectors
+from yingji.web.forms import SignInForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
 
@@ -26,7 +27,7 @@ def locked_out(
 ) -> HttpResponse:
     """Shown instead of the login result while an account is locked (django-axes)."""
     context = {
-        "form": AuthenticationForm(request),
+        "form": SignInForm(request),
         "locked": True,
         "username": (credentials or {}).get("username", ""),
     }
