@@ -7,11 +7,12 @@ Errors are always JSON ``{"code": ..., "message": ..., "field": ...}`` with the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from yingji.core.errors import DomainError
@@ -31,6 +32,13 @@ class TokenAuth(HttpBearer):
 # The browser's Django session (unsafe methods also need the CSRF token), or a token.
 AUTH = [TokenAuth(), django_auth]
 
+
+class Utf8Renderer(JSONRenderer):
+    """JSON with Chinese as characters, not \\u escapes (readable with curl, smaller)."""
+
+    json_dumps_params: ClassVar[dict[str, Any]] = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Yingji (应急) API",
     version="1",
@@ -39,6 +47,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=AUTH,
+    renderer=Utf8Renderer(),
 )
 
 

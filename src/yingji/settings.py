@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
     "yingji.regions",
     "yingji.core",
     "yingji.web",

@@ -18,14 +18,18 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.click("button[type=submit]")
 
 
-def test_login_shows_90_county_polygons_and_county_facts(page, artifacts):
+def test_login_shows_90_county_polygons_and_county_facts(page, artifacts, server):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     sign_in(page, "xihu_staff")
     page.wait_for_url(re.compile(r"/$"))
     page.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
     assert page.locator("path.yj-county").count() == 90
     assert page.locator("#map").get_attribute("data-county-count") == "90"
-    # No tile layer: nothing is fetched from outside.
+    # No tile layer, no CDN: nothing is fetched from outside.
     assert page.locator(".leaflet-tile").count() == 0
+    assert requested
+    assert all(url.startswith((server, "data:")) for url in requested), requested
 
     page.locator('path.yj-county[data-code="330106"]').dispatch_event("click")
     info = page.locator("#region-info")

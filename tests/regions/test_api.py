@@ -188,3 +188,10 @@ def test_nul_in_json_body_is_refused(client, xihu_staff):
     )
     assert response.status_code == 422
     assert client.get("/api/regions/330106").json()["population"] == 1_112_992
+
+
+def test_api_docs_load_nothing_from_outside(client, db):
+    html = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn." not in html
+    assert "https://" not in html
