@@ -174,6 +174,7 @@ GLOSSARY = {
     "Rows": "导出范围",
     "Direct subdivisions": "直接下级",
     "All villages and communities": "全部村（社区）",
+    "Username, name or phone": "用户名、姓名或手机号",
     "created": "新建",
     "changed": "修改",
     "revoked": "吊销",

@@ -67,3 +67,17 @@ def test_english_switch(page):
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert page.locator("h1").inner_text() == "Yingji emergency management platform"
+
+
+def test_grid_worker_on_a_phone_sees_the_map(browser, server, artifacts):
+    context = browser.new_context(
+        base_url=server, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    sign_in(phone, "xihu_grid")
+    phone.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
+    box = phone.locator("#map").bounding_box()
+    assert box["width"] >= 360
+    assert box["height"] >= 300
+    phone.screenshot(path=str(artifacts / "onemap-phone.png"))
+    context.close()
