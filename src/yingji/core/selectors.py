@@ -60,19 +60,11 @@ def audit_for(
 ) -> QuerySet[AuditEntry]:
     """Audit entries about objects within the actor's jurisdiction, newest first."""
     require(actor, Cap.VIEW_AUDIT)
-    queryset = scope(AuditEntry.objects.all(), actor)
-    if object_type:
-        queryset = queryset.filter(object_type=object_type)
-    if object_id:
-        queryset = queryset.filter(object_id=object_id)
-    if actor_label:
-        queryset = queryset.filter(actor_label=actor_label)
-    if action:
-        queryset = queryset.filter(action=action)
-    if since:
-        queryset = queryset.filter(at__gte=since)
-    if until:
-        queryset = queryset.filter(at__lt=until)
+    exact = {"object_type": object_type, "object_id": object_id, "actor_label": actor_label,
+             "action": action, "at__gte": since, "at__lt": until}  # fmt: skip
+    queryset = scope(AuditEntry.objects.all(), actor).filter(
+        **{lookup: value for lookup, value in exact.items() if value}
+    )
     if q:
         queryset = queryset.filter(Q(object_repr__icontains=q) | Q(message__icontains=q))
     return queryset.order_by("-at", "-id")
