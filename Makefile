@@ -57,7 +57,10 @@ lint:
 	$(CHECK_ENV) $(BIN)/python -m django makemigrations --check --dry-run
 
 typecheck:
-	$(CHECK_ENV) $(BIN)/mypy src/yingji/kernels src/yingji/*/services.py src/yingji/*/selectors.py
+	$(CHECK_ENV) $(BIN)/mypy src/yingji/kernels src/yingji/*/services.py src/yingji/*/selectors.py \
+	  src/yingji/core/registry/services.py src/yingji/core/registry/selectors.py \
+	  src/yingji/core/registry/validation.py src/yingji/core/registry/fields.py \
+	  src/yingji/core/registry/spec.py
 
 test-unit:
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)

@@ -65,7 +65,9 @@ def error(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error(request, exc.status, exc.code, exc.message, exc.field)
+    rows = getattr(exc, "errors", None)  # a registry write lists every field at fault
+    extra = {"errors": [row.as_dict() for row in rows]} if rows else {}
+    return error(request, exc.status, exc.code, exc.message, exc.field, **extra)
 
 
 @api.exception_handler(ValidationError)
@@ -101,9 +103,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from yingji.core.api import router as core_router
+    from yingji.core.registry.api import router as registry_router
     from yingji.regions.api import router as regions_router
 
     api.add_router("/regions/", regions_router)
+    api.add_router("/registry/", registry_router)
     api.add_router("/", core_router)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from yingji import config
+from yingji import cli_registry, config
 
 console = Console(stderr=True)
 Handler = Callable[[argparse.Namespace], int]
@@ -227,6 +227,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _migrate()
     _load_regions()
     users = ensure_demo_users()
+    _load_demo_registries(args.scale)
     from yingji.regions.selectors import level_counts
 
     counts = level_counts()
@@ -239,6 +240,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     _ensure_port_free(args.host, args.port)
     return _run_web_and_worker(args.host, args.port)
+
+
+def _load_demo_registries(scale: str) -> None:
+    from yingji.registry import demo
+
+    if demo.already_loaded():
+        console.print("[dim]demo registries already loaded[/dim]")
+        return
+    with _progress() as bar:
+        task = bar.add_task("示范数据 demo registries", total=100)
+        counts = demo.load(
+            scale=scale, progress=lambda pct, msg: bar.update(task, completed=pct, description=msg)
+        )
+    console.print(f"[green]demo registries[/green] {json.dumps(counts, ensure_ascii=False)}")
 
 
 def _run_web_and_worker(host: str, port: int) -> int:
@@ -286,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--scale",
+        choices=["default", "province"],
+        default="default",
+        help="province: 500,000 enterprises instead of 20,000",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="run the web server (ASGI, uvicorn)")
@@ -326,6 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=cmd_createuser)
 
+    _add_token_parsers(sub)
+    cli_registry.add_parser(sub, _setup_django, _progress)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def _add_token_parsers(sub: Any) -> None:
     tokens = sub.add_parser("token", help="API tokens for machine clients").add_subparsers(
         dest="token_command", required=True
     )
@@ -337,11 +368,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = tokens.add_parser("revoke", help="revoke a token by id")
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_token_revoke)
-
-    p = sub.add_parser("manage", help="run a Django management command")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_manage)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
     "yingji.regions",
     "yingji.core",
+    "yingji.registry",
     "yingji.web",
 ]
 

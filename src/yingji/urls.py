@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from yingji.api import api
 from yingji.core import views as core
+from yingji.core.registry import views as registry
 from yingji.regions import views as regions
 from yingji.web import views as web
 
@@ -23,6 +24,15 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/download", core.job_download, name="job-download"),
     path("exports/", core.start_export, name="export"),
     path("regions/<str:code>/", regions.region_detail, name="region-detail"),
+    path("registry/", registry.index, name="registry-index"),
+    path("registry/<slug:name>/", registry.list_view, name="registry-list"),
+    path("registry/<slug:name>/new/", registry.edit, name="registry-create"),
+    path("registry/<slug:name>/import/", registry.import_view, name="registry-import"),
+    path("registry/<slug:name>/template.xlsx", registry.template, name="registry-template"),
+    path("registry/<slug:name>/errors/<str:file>", registry.annotated, name="registry-annotated"),
+    path("registry/<slug:name>/<int:pk>/", registry.detail, name="registry-detail"),
+    path("registry/<slug:name>/<int:pk>/edit/", registry.edit, name="registry-edit"),
+    path("registry/<slug:name>/<int:pk>/void/", registry.void, name="registry-void"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -10,3 +10,4 @@ class CoreConfig(AppConfig):
         # Audit receivers for authentication events (login, failure, lock-out), and the
         # job kinds and exports this app registers.
         from yingji.core import export_specs, exports, receivers  # noqa: F401
+        from yingji.core.registry import tasks  # noqa: F401

@@ -109,13 +109,15 @@ def _chunks(queryset: QuerySet[Any]) -> Iterator[list[Model]]:
         yield chunk
 
 
-@jobs.job_kind(EXPORT_KIND, "Excel export")
-def run_export(context: jobs.JobContext, name: str, filters: dict[str, str]) -> dict[str, Any]:
-    spec = _EXPORTS[name]
-    actor = context.job.created_by
-    if actor is None:
-        raise InvalidInput("The user who asked for this export no longer exists")
-    queryset = spec.rows(actor, filters)
+def write_workbook(
+    spec: Export,
+    actor: User | None,
+    filters: dict[str, str],
+    path: Path,
+    progress: Callable[[int, str], None] | None = None,
+) -> int:
+    """Stream the rows the actor may see into ``path`` (xlsx), chunk by chunk; the row count."""
+    queryset = spec.rows(actor, filters)  # type: ignore[arg-type]
     total = queryset.count()
     if total > MAX_ROWS:
         raise InvalidInput(f"{total} rows exceed one sheet ({MAX_ROWS}); narrow the filters")
@@ -133,8 +135,23 @@ def run_export(context: jobs.JobContext, name: str, filters: dict[str, str]) -> 
         for row in chunk:
             sheet.append([column.value(row) for column in spec.columns])
         done += len(chunk)
-        context.progress(int(95 * done / max(total, 1)), f"{done}/{total} rows")
+        if progress:
+            progress(int(95 * done / max(total, 1)), f"{done}/{total} rows")
+    workbook.save(path)
+    return done
+
+
+def get(name: str) -> Export | None:
+    return _EXPORTS.get(name)
+
+
+@jobs.job_kind(EXPORT_KIND, "Excel export")
+def run_export(context: jobs.JobContext, name: str, filters: dict[str, str]) -> dict[str, Any]:
+    spec = _EXPORTS[name]
+    actor = context.job.created_by
+    if actor is None:
+        raise InvalidInput("The user who asked for this export no longer exists")
     filename = f"{name}-{context.job.pk}.xlsx"
-    workbook.save(export_dir() / filename)
+    done = write_workbook(spec, actor, filters, export_dir() / filename, context.progress)
     context.progress(100, f"wrote {filename}")
     return {"file": filename, "rows": done, "export": name}

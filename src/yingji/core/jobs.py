@@ -118,6 +118,7 @@ def execute(job_id: str) -> Job:
         message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         job.status, job.error = JobStatus.FAILED, message
+        job.result = getattr(exc, "job_result", None)  # e.g. an import's list of bad rows
         job.log = [*job.log, traceback.format_exc(limit=5)][-MAX_LOG_LINES:]
     else:
         job.status, job.result, job.progress = JobStatus.SUCCEEDED, result, 100

@@ -25,21 +25,25 @@ class Cap(StrEnum):
     VIEW_AUDIT = "audit.view"
     EDIT_REGIONS = "regions.edit"
     RUN_JOBS = "jobs.run"
+    VIEW_REGISTRY = "registry.view"
+    EDIT_REGISTRY = "registry.edit"
 
 
-_STAFF = {Cap.VIEW_MAP, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS}
+_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY}
+_STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
+          Cap.EDIT_REGISTRY}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset(_STAFF),
     Role.CITY_STAFF: frozenset(_STAFF),
     Role.COUNTY_STAFF: frozenset(_STAFF),
-    Role.TOWNSHIP_STAFF: frozenset({Cap.VIEW_MAP, Cap.VIEW_AUDIT}),
-    Role.DUTY_OFFICER: frozenset({Cap.VIEW_MAP, Cap.VIEW_AUDIT}),
-    Role.WARNING_REVIEWER: frozenset({Cap.VIEW_MAP}),
-    Role.WARNING_ISSUER: frozenset({Cap.VIEW_MAP}),
-    Role.INSPECTOR: frozenset({Cap.VIEW_MAP}),
+    Role.TOWNSHIP_STAFF: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.EDIT_REGISTRY}),
+    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT}),
+    Role.WARNING_REVIEWER: frozenset(_READ),
+    Role.WARNING_ISSUER: frozenset(_READ),
+    Role.INSPECTOR: frozenset(_READ),
     Role.ENTERPRISE_USER: frozenset(),
-    Role.GRID_WORKER: frozenset({Cap.VIEW_MAP}),
-    Role.VIEWER: frozenset({Cap.VIEW_MAP}),
+    Role.GRID_WORKER: frozenset(_READ),
+    Role.VIEWER: frozenset(_READ),
 }
 
 # Staff roles are tied to the level of the home region (a county staff member sits in a county).

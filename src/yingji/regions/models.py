@@ -57,6 +57,13 @@ class Region(models.Model):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     location_source = models.CharField(_("location source"), max_length=20, blank=True)
+    # Defaults live in the database too: the dataset loader inserts with raw SQL.
+    disaster_prone = models.BooleanField(
+        _("disaster-prone (多灾易灾)"), default=False, db_default=False
+    )
+    flags_source = models.CharField(
+        _("flags source"), max_length=20, blank=True, default="", db_default=""
+    )
     township_count = models.PositiveIntegerField(_("townships"), default=0)
     village_count = models.PositiveIntegerField(_("villages"), default=0)
 

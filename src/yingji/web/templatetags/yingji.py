@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from yingji.core.audit import ACTION_LABELS
@@ -13,3 +15,9 @@ register = template.Library()
 def action_label(action: str) -> str:
     """The audit action as people read it, falling back to its code."""
     return str(ACTION_LABELS.get(action, action))
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]`` in a template (``params|get_item:name``)."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

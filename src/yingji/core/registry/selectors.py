@@ -1,0 +1,121 @@
+"""Reads of any registry: scoped, searchable, filterable, sortable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+
+from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.permissions import Cap, require
+from yingji.core.registry import spec as specs
+from yingji.core.registry.fields import Column, FieldError
+from yingji.core.registry.validation import Context
+from yingji.core.scoping import get_scoped, scope
+from yingji.kernels import codes
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yingji.core.models import User
+    from yingji.core.registry.spec import RegistrySpec
+
+RESERVED = {"q", "region", "sort", "voided", "limit", "offset", "page"}
+
+
+def records(
+    actor: User | AnonymousUser | None,
+    spec: RegistrySpec,
+    params: Mapping[str, str] | None = None,
+) -> QuerySet[Any]:
+    """The rows of ``spec`` the actor may see, narrowed by ``params``.
+
+    ``q`` searches the spec's search fields; ``region`` narrows to a subtree; any of the
+    spec's filter fields filters by exact value (choice labels accepted); ``sort`` picks one
+    of the spec's orderings; ``voided=1`` shows voided rows instead of live ones.
+    ``actor=None`` is the command line (an operator on the server: everything).
+    """
+    params = params or {}
+    queryset = spec.model._default_manager.all()
+    if actor is not None:
+        require(actor, Cap.VIEW_REGISTRY)
+        queryset = scope(queryset, actor)
+    queryset = queryset.filter(voided_at__isnull=params.get("voided") not in ("1", "true"))
+    region = (params.get("region") or "").strip()
+    if region:
+        try:
+            low, high = codes.subtree_bounds(codes.short(region))
+        except codes.CodeError as exc:
+            raise InvalidInput(f"Invalid region code {region[:20]!r}", field="region") from exc
+        field = spec.model.scope_path_field  # type: ignore[attr-defined]
+        queryset = queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
+    text = (params.get("q") or "").strip()
+    if text:
+        condition = Q()
+        for name in spec.search:
+            condition |= Q(**{f"{name}__icontains": text})
+        queryset = queryset.filter(condition)
+    queryset = _filtered(queryset, actor, spec, params)
+    return queryset.order_by(*_ordering(spec, params.get("sort")))
+
+
+def _filtered(
+    queryset: QuerySet[Any],
+    actor: User | AnonymousUser | None,
+    spec: RegistrySpec,
+    params: Mapping[str, str],
+) -> QuerySet[Any]:
+    unknown = sorted(k for k in params if k not in RESERVED and k not in spec.filters)
+    if unknown:
+        allowed = ", ".join(sorted(RESERVED | set(spec.filters)))
+        raise InvalidInput(f"Unknown filter {unknown[0]!r}; use one of {allowed}", field=unknown[0])
+    ctx = Context(actor)
+    for name in spec.filters:
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        column = spec.by_name[name]
+        try:
+            value = column.parse(raw, ctx)
+        except FieldError as exc:
+            raise InvalidInput(f"{column.label}: {exc}", field=name) from exc
+        queryset = queryset.filter(**{column.attname: value})
+    return queryset
+
+
+def _ordering(spec: RegistrySpec, sort: str | None) -> list[str]:
+    if not sort:
+        return [spec.sort[0], "-pk"]
+    if sort not in spec.sort:
+        raise InvalidInput(f"Sort by one of {', '.join(spec.sort)}", field="sort")
+    return [sort, "-pk"]
+
+
+def record(actor: User | AnonymousUser, spec: RegistrySpec, pk: Any) -> Model:
+    """One row (voided rows included) within the jurisdiction, or NotFound."""
+    require(actor, Cap.VIEW_REGISTRY)
+    try:
+        return get_scoped(spec.model._default_manager.all(), actor, label=spec.title, pk=pk)
+    except (ValueError, ValidationError) as exc:
+        raise NotFound(f"No {spec.title} {str(pk)[:40]}") from exc
+
+
+def values_of(spec: RegistrySpec, obj: Model) -> dict[str, Any]:
+    """Field values of a row for forms, the API and exports (foreign keys by their key)."""
+    return {column.name: values_of_column(spec, column, obj) for column in spec.columns}
+
+
+def values_of_column(spec: RegistrySpec, column: Column, obj: Model) -> Any:
+    value = getattr(obj, column.attname)
+    if column.kind == "region" and value:
+        return codes.display(value)
+    if column.kind == "ref" and value is not None:
+        return getattr(getattr(obj, column.name), _target_key(column.ref), value)
+    return value
+
+
+def _target_key(registry: str | None) -> str:
+    target = specs.get(registry or "")
+    return target.natural_key if target and target.natural_key else "pk"

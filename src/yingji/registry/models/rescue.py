@@ -1,0 +1,1 @@
+"""Placeholder: this aggregate's models are being written."""

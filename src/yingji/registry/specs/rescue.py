@@ -1,0 +1,1 @@
+"""Placeholder: this registry's specs are being written."""
