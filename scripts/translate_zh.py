@@ -187,15 +187,29 @@ GLOSSARY = {
 }
 
 
+def _all_entries() -> dict[str, str]:
+    """This file's glossary plus every ``scripts/glossary/*.py`` (one per area, ``GLOSSARY``)."""
+    entries = dict(GLOSSARY)
+    for path in sorted((Path(__file__).parent / "glossary").glob("*.py")):
+        namespace: dict[str, object] = {}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
+        entries.update(namespace.get("GLOSSARY", {}))  # type: ignore[arg-type]
+    return entries
+
+
 def main() -> int:
+    glossary = _all_entries()
     catalogue = polib.pofile(str(PO))
     missing = []
     for entry in catalogue:
-        text = GLOSSARY.get(entry.msgid)
+        text = glossary.get(entry.msgid)
         if text is None:
             missing.append(entry.msgid)
             continue
-        entry.msgstr = text
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: text}  # Chinese has a single plural form
+        else:
+            entry.msgstr = text
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
     catalogue.metadata["Language"] = "zh_Hans"

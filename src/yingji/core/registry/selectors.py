@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from yingji.core.models import User
     from yingji.core.registry.spec import RegistrySpec
 
+MAX_QUERY = 100
 RESERVED = {"q", "region", "sort", "voided", "limit", "offset", "page"}
 
 
@@ -52,6 +53,8 @@ def records(
         field = spec.model.scope_path_field  # type: ignore[attr-defined]
         queryset = queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
     text = (params.get("q") or "").strip()
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"Search text is limited to {MAX_QUERY} characters", field="q")
     if text:
         condition = Q()
         for name in spec.search:
@@ -114,6 +117,22 @@ def values_of_column(spec: RegistrySpec, column: Column, obj: Model) -> Any:
     if column.kind == "ref" and value is not None:
         return getattr(getattr(obj, column.name), _target_key(column.ref), value)
     return value
+
+
+def display_of_column(spec: RegistrySpec, column: Column, obj: Model) -> Any:
+    """What a person reads in lists and detail pages (a region by its name and code)."""
+    if column.kind == "region" and getattr(obj, column.attname):
+        region = getattr(obj, column.name)
+        return f"{region.name} {codes.display(region.code)}"
+    return column.display(values_of_column(spec, column, obj))
+
+
+def sort_options(spec: RegistrySpec) -> list[tuple[str, str]]:
+    """``[(value, label)]`` of the allowed orderings, labelled with the field's name."""
+    labels = {c.name: c.label for c in spec.columns}
+    labels.setdefault("updated_at", str(spec.model._meta.get_field("updated_at").verbose_name))
+    return [(s, f"{labels.get(s.lstrip('-'), s.lstrip('-'))} {'↓' if s.startswith('-') else '↑'}")
+            for s in spec.sort]  # fmt: skip
 
 
 def _target_key(registry: str | None) -> str:

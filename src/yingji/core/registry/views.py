@@ -63,10 +63,11 @@ def list_view(request: HttpRequest, name: str) -> HttpResponse:
         params, queryset = {}, selectors.records(request.user, spec)
     refs = [c.name for c in spec.list_columns if c.kind in ("ref", "region")]
     page = Paginator(queryset.select_related(*refs), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(obj, [c.display(selectors.values_of_column(spec, c, obj)) for c in spec.list_columns])
+    rows = [(obj, [selectors.display_of_column(spec, c, obj) for c in spec.list_columns])
             for obj in page]  # fmt: skip
     context = {"spec": spec, "page": page, "rows": rows, "params": params,
                "filters": [spec.by_name[f] for f in spec.filters],
+               "sort_options": selectors.sort_options(spec),
                "can_edit": has(request.user, Cap.EDIT_REGISTRY) and spec.editable}  # fmt: skip
     return render(request, "core/registry/list.html", context)
 
@@ -78,8 +79,7 @@ def detail(request: HttpRequest, name: str, pk: int) -> HttpResponse:
         obj = selectors.record(request.user, spec, pk)
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    values = selectors.values_of(spec, obj)
-    fields = [(c, c.display(values[c.name])) for c in spec.columns]
+    fields = [(c, selectors.display_of_column(spec, c, obj)) for c in spec.columns]
     history = []
     if has(request.user, Cap.VIEW_AUDIT):
         history = list(
@@ -121,7 +121,7 @@ def edit(request: HttpRequest, name: str, pk: int | None = None) -> HttpResponse
         except services.RowErrors as exc:
             errors = {e.field: e.message for e in exc.errors}
         except DomainError as exc:
-            errors = {exc.field or "__all__": exc.message}
+            errors = {exc.field or "form": exc.message}
     fields = [(c, values.get(c.name, ""), errors.get(c.name)) for c in spec.columns]
     context = {"spec": spec, "obj": obj, "fields": fields, "errors": errors}
     return render(request, "core/registry/form.html", context, status=422 if errors else 200)
