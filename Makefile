@@ -39,6 +39,9 @@ $(VENDOR)/.copied: frontend/node_modules/.package-lock.json
 	      frontend/node_modules/leaflet/dist/images $(VENDOR)/leaflet/
 	cp frontend/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/markercluster
+	cp frontend/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   frontend/node_modules/leaflet.markercluster/dist/MarkerCluster.css $(VENDOR)/markercluster/
 	@touch $@
 
 setup: $(VENV)/.installed $(VENDOR)/.copied

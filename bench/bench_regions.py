@@ -25,13 +25,13 @@ import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.core.management import call_command
+from django.db import connection, transaction
 
-from yingji.core.scoping import scope  # noqa: E402
-from yingji.kernels import codes  # noqa: E402
-from yingji.regions import services  # noqa: E402
-from yingji.regions.models import Region  # noqa: E402
+from yingji.core.scoping import scope
+from yingji.kernels import codes
+from yingji.regions import services
+from yingji.regions.models import Region
 
 
 def timed(func: Callable[[], object], repeat: int) -> list[float]:

@@ -22,8 +22,7 @@ GLOSSARY = {
     "Please correct the fields marked below.": "请修改下列标出的字段。",
     "Import Excel": "导入 Excel",
     "The whole workbook is checked first: if any row is wrong, nothing is imported and every "
-    "problem is listed. Rows whose key already exists update that record.":
-        "先整体校验：任何一行有误则全部不导入，并列出所有问题。编号已存在的行将更新该记录。",
+    "problem is listed. Rows whose key already exists update that record.": "先整体校验：任何一行有误则全部不导入，并列出所有问题。编号已存在的行将更新该记录。",
     "Download the template": "下载导入模板",
     "Check passed (nothing written):": "校验通过（未写入）：",
     "Imported:": "已导入：",

@@ -104,10 +104,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from yingji.core.api import router as core_router
     from yingji.core.registry.api import router as registry_router
+    from yingji.core.registry.maplayers import router as maplayers_router
     from yingji.regions.api import router as regions_router
+    from yingji.registry.api import router as registry_ops_router
 
     api.add_router("/regions/", regions_router)
     api.add_router("/registry/", registry_router)
+    api.add_router("/registry-ops/", registry_ops_router)
+    api.add_router("/map/", maplayers_router)
     api.add_router("/", core_router)
 
 

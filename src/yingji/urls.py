@@ -8,6 +8,7 @@ from yingji.api import api
 from yingji.core import views as core
 from yingji.core.registry import views as registry
 from yingji.regions import views as regions
+from yingji.registry import views as registry_ops
 from yingji.web import views as web
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/download", core.job_download, name="job-download"),
     path("exports/", core.start_export, name="export"),
     path("regions/<str:code>/", regions.region_detail, name="region-detail"),
+    path("registry/stock_items/<int:pk>/movements/", registry_ops.movement, name="stock-movement"),
     path("registry/", registry.index, name="registry-index"),
     path("registry/<slug:name>/", registry.list_view, name="registry-list"),
     path("registry/<slug:name>/new/", registry.edit, name="registry-create"),

@@ -26,6 +26,11 @@ class RegistryRecord(models.Model):
         abstract = True
 
 
+def scope_index(name: str) -> models.Index:
+    """The index every located registry needs: jurisdiction range, live rows, map bounding box."""
+    return models.Index(fields=["region_path", "voided_at", "lon", "lat"], name=name)
+
+
 class Located(models.Model):
     """Something in a region, with an optional point (WGS-84).
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 
 from yingji.kernels import identifiers
 
@@ -24,3 +29,49 @@ def validate_mobile(value: str) -> None:
     problem = identifiers.mobile_problem(value)
     if problem:
         raise ValidationError(f"手机号 {problem}", code="mobile")
+
+
+_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+@deconstructible
+class MultiChoiceValidator:
+    """A comma-separated list whose every item is an allowed value (or its label).
+
+    People type lists with ``,``, ``，`` or ``、``; all are accepted, and :meth:`values`
+    turns any accepted text into the stored values, so readers never parse it themselves.
+    """
+
+    def __init__(self, choices: Mapping[str, str], what: str = "value") -> None:
+        self.choices = dict(choices)  # value → label
+        self.what = what
+
+    def values(self, text: str | None) -> list[str]:
+        by_label = {label: value for value, label in self.choices.items()}
+        items = [item for item in _SEPARATORS.split(text or "") if item]
+        return [item if item in self.choices else by_label.get(item, item) for item in items]
+
+    def __call__(self, text: Any) -> None:
+        items = [item for item in _SEPARATORS.split(str(text or "")) if item]
+        labels = set(self.choices.values())
+        unknown = [item for item in items if item not in self.choices and item not in labels]
+        if unknown:
+            allowed = ",".join(
+                value if value == label else f"{value}({label})"
+                for value, label in self.choices.items()
+            )
+            raise ValidationError(
+                f"{unknown[0]!r} is not a known {self.what}; use comma-separated values from: "
+                f"{allowed}",
+                code="choice",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, MultiChoiceValidator)
+            and self.choices == other.choices
+            and self.what == other.what
+        )
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.choices.items()), self.what))

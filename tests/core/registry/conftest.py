@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from yingji.core.registry import excel, spec as specs
+from yingji.core.registry import excel
+from yingji.core.registry import spec as specs
 
 
 def shelter_row(number: int, **changes: Any) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from yingji.cli import main
 from yingji.core import exports
-from yingji.core.registry import selectors, spec as specs
+from yingji.core.registry import selectors
+from yingji.core.registry import spec as specs
 from yingji.registry import demo
 
 

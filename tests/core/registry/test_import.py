@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from tests.core.registry.conftest import plain_workbook, shelter_row, workbook
 from yingji.cli import main
 from yingji.core.errors import InvalidInput
-from yingji.core.registry import excel, services, spec as specs
+from yingji.core.registry import excel, services
+from yingji.core.registry import spec as specs
 from yingji.registry.models.shelter import Shelter
 
 SHELTERS = specs.get("shelters")

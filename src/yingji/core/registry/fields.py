@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from yingji.core.registry.validation import Context
@@ -55,6 +56,8 @@ class Column:
                 raise FieldError("is required")
             return self.empty()
         value = _PARSERS[self.kind](self, raw, ctx)
+        if self.kind == "text":
+            value = self.model_field.to_python(value)  # the field's own normalisation
         try:
             for validator in self.model_field.validators:
                 validator(value)
@@ -63,13 +66,12 @@ class Column:
         return value
 
     def empty(self) -> Any:
+        """The value an empty cell or field stands for: the model's default, else nothing."""
+        if self.model_field.has_default():
+            return self.model_field.get_default()
         if self.model_field.null:
             return None
-        if self.kind == "bool":
-            return bool(self.model_field.default) if self.model_field.has_default() else False
-        if self.kind in ("int", "float", "decimal") and self.model_field.has_default():
-            return self.model_field.default
-        return ""
+        return False if self.kind == "bool" else ""
 
     def display(self, value: Any) -> Any:
         """How a stored value is shown in lists and exports."""
@@ -79,6 +81,8 @@ class Column:
             return dict(self.choices).get(value, value)
         if self.kind == "bool":
             return "是" if value else "否"
+        if isinstance(value, dt.datetime):  # Excel cannot hold time zones: local wall time
+            return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
         return value
 
 
@@ -141,6 +145,20 @@ def _date(column: Column, raw: Any, ctx: Context) -> dt.date:
         raise FieldError(f"{raw!r} is not a date like 2025-06-30") from exc
 
 
+def _datetime(column: Column, raw: Any, ctx: Context) -> dt.datetime:
+    if isinstance(raw, dt.datetime):
+        moment = raw
+    else:
+        text = str(raw).strip().replace("/", "-")
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise FieldError(f"{raw!r} is not a time like 2025-06-30 14:30") from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # the platform's zone: Asia/Shanghai
+    return moment
+
+
 def _bool(column: Column, raw: Any, ctx: Context) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -177,6 +195,7 @@ _PARSERS: dict[str, Callable[[Column, Any, Context], Any]] = {
     "decimal": _decimal,
     "coord": _coord,
     "date": _date,
+    "datetime": _datetime,
     "bool": _bool,
     "choice": _choice,
     "region": _region,
@@ -189,6 +208,7 @@ _KINDS: tuple[tuple[type[models.Field[Any, Any]], str], ...] = (
     (models.IntegerField, "int"),
     (models.DecimalField, "decimal"),
     (models.FloatField, "float"),
+    (models.DateTimeField, "datetime"),  # before DateField, its parent class
     (models.DateField, "date"),
 )
 

@@ -129,8 +129,8 @@ def display_of_column(spec: RegistrySpec, column: Column, obj: Model) -> Any:
 
 def sort_options(spec: RegistrySpec) -> list[tuple[str, str]]:
     """``[(value, label)]`` of the allowed orderings, labelled with the field's name."""
-    labels = {c.name: c.label for c in spec.columns}
-    labels.setdefault("updated_at", str(spec.model._meta.get_field("updated_at").verbose_name))
+    labels = {f.name: str(f.verbose_name) for f in spec.model._meta.concrete_fields}
+    labels.update({c.name: c.label for c in spec.columns})
     return [(s, f"{labels.get(s.lstrip('-'), s.lstrip('-'))} {'↓' if s.startswith('-') else '↑'}")
             for s in spec.sort]  # fmt: skip
 

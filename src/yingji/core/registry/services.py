@@ -14,6 +14,7 @@ from yingji.core import audit, context
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import AuditEntry
 from yingji.core.permissions import Cap, require
+from yingji.core.registry import selectors
 from yingji.core.registry.selectors import record
 from yingji.core.registry.validation import Context, validate_row
 from yingji.core.scoping import get_scoped, scope
@@ -62,6 +63,12 @@ def _check_writable(actor: User | AnonymousUser | None, spec: RegistrySpec) -> N
         raise Conflict(f"{spec.title} is a ledger: use its own operations", code="read_only")
 
 
+def _check_known(spec: RegistrySpec, data: Mapping[str, Any]) -> None:
+    unknown = sorted(set(data) - set(spec.by_name))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]!r} is not a field of {spec.title}", field=unknown[0])
+
+
 def _region_path(spec: RegistrySpec, obj: Model) -> str:
     return str(getattr(obj, spec.model.scope_path_field, "") or "")  # type: ignore[attr-defined]
 
@@ -95,6 +102,7 @@ def create(
 ) -> Model:
     """Create one row from user input (form or API); every field is checked."""
     _check_writable(actor, spec)
+    _check_known(spec, data)
     values, problems = validate_row(spec, data, Context(actor))
     if problems:
         raise RowErrors(_errors(spec, problems))
@@ -130,7 +138,10 @@ def update(
     )
     if getattr(obj, "voided_at", None):
         raise Conflict(f"This {spec.title} is voided and can no longer be changed")
-    values, problems = validate_row(spec, data, Context(actor), partial=True)
+    _check_known(spec, data)
+    # The whole record is checked again, so cross-field rules hold after a partial change.
+    merged = {**selectors.values_of(spec, obj), **data}
+    values, problems = validate_row(spec, merged, Context(actor))
     if problems:
         raise RowErrors(_errors(spec, problems))
     _check_unique(spec, values, exclude=obj.pk)
@@ -157,6 +168,9 @@ def void(*, actor: User | AnonymousUser, spec: RegistrySpec, pk: Any, reason: st
     obj = record(actor, spec, pk)
     if getattr(obj, "voided_at", None):
         raise Conflict(f"This {spec.title} is already voided")
+    refusal = spec.before_void(obj) if spec.before_void else None
+    if refusal:
+        raise Conflict(refusal)
     before = audit.snapshot(obj)
     obj.voided_at = timezone.now()  # type: ignore[attr-defined]
     obj.void_reason = reason.strip()[:200]  # type: ignore[attr-defined]

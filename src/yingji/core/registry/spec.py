@@ -45,6 +45,8 @@ class RegistrySpec:
     region_levels: tuple[str, ...] = ()  # levels a record's region may have (empty: any)
     map_layer: MapLayer | None = None
     editable: bool = True  # False for ledgers written only by their own service
+    actions: tuple[tuple[str, str], ...] = ()  # (label, URL name taking pk) on the detail page
+    before_void: Callable[[models.Model], str | None] | None = None  # why it may not be voided
     label_field: str = "name"
 
     @cached_property

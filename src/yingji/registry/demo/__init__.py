@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from yingji.core import audit
-from yingji.registry.demo import flags, shelters
+from yingji.registry.demo import enterprises, flags, resources, shelters
 from yingji.registry.demo.context import DemoContext
 from yingji.registry.models.shelter import Shelter
 
@@ -20,6 +20,11 @@ Generator = Callable[[DemoContext], None]
 GENERATORS: list[tuple[str, Generator]] = [
     ("flags", flags.generate),
     ("shelters", shelters.generate),
+    ("depots", resources.generate_depots),  # after flags: village depots are disaster-prone
+    ("rescue", resources.generate_rescue),
+    ("people", resources.generate_people),
+    ("enterprises", enterprises.generate_enterprises),
+    ("hazards", enterprises.generate_hazards),  # reads the enterprises
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yingji.core.base import Located, RegistryRecord
+from yingji.core.base import Located, RegistryRecord, scope_index
 from yingji.core.validators import validate_mobile
 
 
@@ -47,7 +47,7 @@ class Shelter(RegistryRecord, Located):
         verbose_name = _("shelter")
         verbose_name_plural = _("shelters")
         indexes = [
-            models.Index(fields=["region_path", "voided_at"], name="shelter_scope"),
+            scope_index("shelter_scope"),
             models.Index(fields=["updated_at"], name="shelter_updated"),
             models.Index(fields=["level", "region_path"], name="shelter_level"),
         ]
