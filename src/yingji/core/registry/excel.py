@@ -3,6 +3,7 @@ and the export (through :mod:`yingji.core.exports`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import secrets
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
 
 from yingji.core import exports
 from yingji.core.errors import InvalidInput
@@ -72,16 +74,16 @@ def read(spec: RegistrySpec, content: bytes) -> list[tuple[int, dict[str, Any]]]
     """``[(row number, {field: cell value})]`` of the data rows (empty rows skipped)."""
     if len(content) > MAX_FILE_BYTES:
         raise InvalidInput(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB", field="file")
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
+    try:  # calamine (Rust) reads about 10× faster than openpyxl: 100,000 rows in seconds
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        name = DATA_SHEET if DATA_SHEET in book.sheet_names else book.sheet_names[0]
+        rows = iter(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    except Exception as exc:  # the reader raises many types for a file that is not xlsx
         raise InvalidInput("This is not an Excel (.xlsx) workbook", field="file") from exc
-    sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
     labels = list(next(rows, ()) or ())
     keys = list(next(rows, ()) or ())
     mapping = _map_columns(spec, labels, keys)
-    example = tuple(str(c.display(c.example)) for c in spec.columns)
+    example = tuple(_text(c.display(c.example)) for c in spec.columns)
     result: list[tuple[int, dict[str, Any]]] = []
     for number, values in enumerate(rows, start=FIRST_DATA_ROW):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
@@ -92,7 +94,6 @@ def read(spec: RegistrySpec, content: bytes) -> list[tuple[int, dict[str, Any]]]
         result.append((number, row))
         if len(result) > MAX_ROWS:
             raise InvalidInput(f"More than {MAX_ROWS} rows; split the workbook", field="file")
-    book.close()
     if not result:
         raise InvalidInput("The workbook has no data rows (they start on row 3)", field="file")
     return result
@@ -119,8 +120,18 @@ def _map_columns(spec: RegistrySpec, labels: Sequence[Any], keys: Sequence[Any])
 
 
 def _is_example(spec: RegistrySpec, row: dict[str, Any], example: tuple[str, ...]) -> bool:
-    cells = tuple("" if row.get(c.name) is None else str(row.get(c.name)) for c in spec.columns)
-    return cells == example
+    return tuple(_text(row.get(c.name)) for c in spec.columns) == example
+
+
+def _text(value: Any) -> str:
+    """A cell as text, the same whichever reader produced it (300 and 300.0 alike)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return str(value).strip()
 
 
 def annotate(content: bytes, errors: Sequence[RowError], spec: RegistrySpec) -> bytes:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from yingji.core import audit, context
+from yingji.core import audit, bulk, context
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.models import AuditEntry
 from yingji.core.permissions import Cap, require
@@ -289,7 +289,7 @@ def _write(
             _fill(obj, values)
             objs.append(obj)
         for start in range(0, len(objs), BATCH):
-            spec.model._default_manager.bulk_create(objs[start : start + BATCH])
+            _insert(spec, objs[start : start + BATCH])
             if progress:
                 done = min(start + BATCH, len(objs))
                 progress(40 + int(40 * done / max(len(cleaned), 1)), f"wrote {done} rows")
@@ -298,10 +298,24 @@ def _write(
         ]
         if updates:
             entries += _update_existing(actor, spec, updates, existing)
-        AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+        bulk.insert_objects(AuditEntry, entries)
     if progress:
         progress(100, f"{len(creates)} created, {len(updates)} updated")
     return ImportResult(len(creates), len(updates))
+
+
+def _insert(spec: RegistrySpec, objs: Sequence[Model]) -> None:
+    """Insert new rows fast, then learn their primary keys (the audit names each one)."""
+    if spec.natural_key is None:
+        spec.model._default_manager.bulk_create(objs)  # returns the keys itself
+        return
+    column = spec.by_name[spec.natural_key]
+    bulk.insert_objects(spec.model, objs)
+    keys = [column.model_field.get_prep_value(getattr(o, column.attname)) for o in objs]
+    found = dict(spec.model._default_manager.filter(**{f"{spec.natural_key}__in": keys})
+                 .values_list(spec.natural_key, "pk"))  # fmt: skip
+    for obj, key in zip(objs, keys, strict=True):
+        obj.pk = found[key]
 
 
 def _entry(
