@@ -18,7 +18,8 @@ from yingji.core.registry.services import RowErrors
 from yingji.kernels.identifiers import credit_code_check, credit_code_problem
 from yingji.regions.models import Boundary
 from yingji.registry.demo.context import DemoContext
-from yingji.registry.demo.enterprises import _columns, generate_enterprises
+from yingji.registry.demo.enterprises import generate_enterprises
+from yingji.registry.demo.enterprises.columns import _columns
 from yingji.registry.models.enterprise import Enterprise, Licence, TrainingRecord
 from yingji.registry.specs.enterprises import ENTERPRISES, LICENCES, TRAININGS
 
