@@ -21,14 +21,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from yingji import cli_registry, config
+from yingji import cli_registry, cli_risk, config
+from yingji.cli_errors import CommandError
 
 console = Console(stderr=True)
 Handler = Callable[[argparse.Namespace], int]
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit status 2."""
 
 
 def _setup_django() -> None:
@@ -349,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_token_parsers(sub)
     cli_registry.add_parser(sub, _setup_django, _progress)
+    cli_risk.add_parser(sub, _setup_django, _progress)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -10,6 +10,8 @@ from typing import Any
 
 from rich.console import Console
 
+from yingji.cli_errors import CommandError
+
 console = Console(stderr=True)
 
 
@@ -42,7 +44,6 @@ def add_parser(sub: Any, setup: Any, progress: Any) -> None:
 
 
 def _spec(name: str) -> Any:
-    from yingji.cli import CommandError
     from yingji.core.registry import spec as specs
 
     spec = specs.get(name)
@@ -80,7 +81,6 @@ def template(args: argparse.Namespace, setup: Any) -> int:
 
 def import_(args: argparse.Namespace, setup: Any, progress: Any) -> int:
     setup()
-    from yingji.cli import CommandError
     from yingji.core.registry import excel, services
 
     spec = _spec(args.entity)
