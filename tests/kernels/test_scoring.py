@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from yingji.kernels import methods
+from yingji.kernels import normalise
 from yingji.kernels.methods import COLOURS, Bands
 from yingji.kernels.scoring import Group, Indicator, IndicatorModel, Missing, compare, score
 
@@ -82,10 +82,10 @@ def test_contributions_are_the_weighted_risk_share_from_the_methods_module():
     x = rng.uniform(0, 12, size=(200, 4))
     s = score(model(), x)
     w = model().weights * 100
-    bounded = methods.minmax(x[:, [0, 2]], ["cost", "benefit"], bounds=([0, 0], [10, 1]))
+    bounded = normalise.minmax(x[:, [0, 2]], ["cost", "benefit"], bounds=([0, 0], [10, 1]))
     assert np.allclose(s.contributions[:, [0, 2]], w[[0, 2]] * (1 - bounded))
-    assert np.allclose(s.contributions[:, 1], w[1] * (1 - methods.rank(x[:, [1]], "cost")[:, 0]))
-    assert np.allclose(s.contributions[:, 3], w[3] * (1 - methods.minmax(x[:, [3]])[:, 0]))
+    assert np.allclose(s.contributions[:, 1], w[1] * (1 - normalise.rank(x[:, [1]], "cost")[:, 0]))
+    assert np.allclose(s.contributions[:, 3], w[3] * (1 - normalise.minmax(x[:, [3]])[:, 0]))
 
 
 def test_a_score_on_a_threshold_takes_the_higher_colour():

@@ -42,7 +42,8 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from yingji.kernels.methods import Bands, CodeArray, FloatArray
+from yingji.kernels.arrays import CodeArray, FloatArray
+from yingji.kernels.methods import Bands
 
 IntArray = NDArray[np.int64]
 

@@ -5,7 +5,7 @@ Which way the score runs
 The score is a **risk score from 0 to 100: higher means riskier**, so that colour thresholds
 read naturally ("red from 75") and a contribution says how many points an indicator *adds* to
 the risk ("why red"). Each indicator's desirability u in [0, 1] (see
-:mod:`yingji.kernels.methods`: 1 = best) becomes a risk share 1 − u, and
+:mod:`yingji.kernels.normalise`: 1 = best) becomes a risk share 1 − u, and
 
     score_i = Σ_j 100 · W_j · (1 − u_ij),     contribution_ij = 100 · W_j · (1 − u_ij)
 
@@ -41,16 +41,9 @@ from typing import Any, Final, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from yingji.kernels.methods import (
-    COLOURS,
-    Bands,
-    BoolArray,
-    CodeArray,
-    Direction,
-    FloatArray,
-    column_range,
-    rank,
-)
+from yingji.kernels.arrays import BoolArray, CodeArray, Direction, FloatArray
+from yingji.kernels.methods import COLOURS, Bands
+from yingji.kernels.normalise import column_range, rank
 
 __all__ = [
     "SCHEMA",
@@ -294,7 +287,7 @@ def score(model: IndicatorModel, matrix: ArrayLike) -> Scores:
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         scale = plan.weight / span
     # No spread (or no data, or a spread so small that weight/span overflows): 0.5 risk share,
-    # as in methods.minmax.
+    # as in normalise.minmax.
     flat = plan.minmax & ~((span > 0) & np.isfinite(scale))
     live = plan.minmax & ~flat
     origin = np.where(live, np.where(plan.benefit, hi, lo), 0.0)
