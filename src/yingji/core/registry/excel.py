@@ -165,7 +165,7 @@ def register_export(spec: RegistrySpec) -> None:
     """Every registry exports its current filtered list, as a job, in chunks."""
     refs = [c.name for c in spec.columns if c.kind in ("ref", "region")]
     columns = tuple(
-        exports.Column(f"{c.label} {c.name}", _cell(spec, c.name)) for c in spec.columns
+        exports.Column(f"{c.label} {c.name}", _cell(spec, c)) for c in spec.display_columns
     )
     exports.export(
         exports.Export(
@@ -179,9 +179,7 @@ def register_export(spec: RegistrySpec) -> None:
     )
 
 
-def _cell(spec: RegistrySpec, name: str) -> Any:
-    column = spec.by_name[name]
-
+def _cell(spec: RegistrySpec, column: Any) -> Any:
     def value(obj: Any) -> Any:
         return column.display(selectors.values_of_column(spec, column, obj))
 

@@ -63,6 +63,18 @@ def _check_writable(actor: User | AnonymousUser | None, spec: RegistrySpec) -> N
         raise Conflict(f"{spec.title} is a ledger: use its own operations", code="read_only")
 
 
+def _after_write(spec: RegistrySpec, objs: Sequence[Model]) -> None:
+    if spec.after_write is not None and objs:
+        spec.after_write(objs)
+
+
+def _updated_objects(
+    spec: RegistrySpec, updates: Sequence[dict[str, Any]], existing: Mapping[Any, Any]
+) -> list[Model]:
+    pks = [existing[_key(spec, v)] for v in updates]
+    return list(spec.model._default_manager.filter(pk__in=pks)) if pks else []
+
+
 def _check_known(spec: RegistrySpec, data: Mapping[str, Any]) -> None:
     unknown = sorted(set(data) - set(spec.by_name))
     if unknown:
@@ -112,6 +124,7 @@ def create(
     if synthetic:
         obj.synthetic = True  # type: ignore[attr-defined]
     obj.save()
+    _after_write(spec, [obj])
     audit.record(
         actor=actor,
         action="create",
@@ -148,6 +161,7 @@ def update(
     before = audit.snapshot(obj)
     _fill(obj, values)
     obj.save()
+    _after_write(spec, [obj])
     audit.record(
         actor=actor,
         action="update",
@@ -175,6 +189,7 @@ def void(*, actor: User | AnonymousUser, spec: RegistrySpec, pk: Any, reason: st
     obj.voided_at = timezone.now()  # type: ignore[attr-defined]
     obj.void_reason = reason.strip()[:200]  # type: ignore[attr-defined]
     obj.save(update_fields=["voided_at", "void_reason"])
+    _after_write(spec, [obj])
     audit.record(
         actor=actor,
         action="void",
@@ -299,6 +314,7 @@ def _write(
         if updates:
             entries += _update_existing(actor, spec, updates, existing)
         bulk.insert_objects(AuditEntry, entries)
+        _after_write(spec, [*objs, *_updated_objects(spec, updates, existing)])
     if progress:
         progress(100, f"{len(creates)} created, {len(updates)} updated")
     return ImportResult(len(creates), len(updates))

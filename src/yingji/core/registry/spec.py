@@ -47,6 +47,11 @@ class RegistrySpec:
     editable: bool = True  # False for ledgers written only by their own service
     actions: tuple[tuple[str, str], ...] = ()  # (label, URL name taking pk) on the detail page
     before_void: Callable[[models.Model], str | None] | None = None  # why it may not be voided
+    # Computed by the system (shown and exported, never entered), e.g. a hazard source's grade.
+    computed: tuple[str, ...] = ()
+    # Called in the writing transaction with the rows just created, changed or voided, so that
+    # derived data (a grade, a score) follows its inputs.
+    after_write: Callable[[Sequence[models.Model]], None] | None = None
     label_field: str = "name"
 
     @cached_property
@@ -83,10 +88,20 @@ class RegistrySpec:
     def located(self) -> bool:
         return hasattr(self.model, "region_path")
 
+    @cached_property
+    def computed_columns(self) -> tuple[Column, ...]:
+        return tuple(self._column(name) for name in self.computed)
+
+    @property
+    def display_columns(self) -> tuple[Column, ...]:
+        """Entered columns, then computed ones: what detail pages and exports show."""
+        return self.columns + self.computed_columns
+
     @property
     def list_columns(self) -> tuple[Column, ...]:
         names = self.list_fields or self.fields[:6]
-        return tuple(self.by_name[n] for n in names if n in self.by_name)
+        shown = {c.name: c for c in self.display_columns}
+        return tuple(shown[n] for n in names if n in shown)
 
 
 _SPECS: dict[str, RegistrySpec] = {}

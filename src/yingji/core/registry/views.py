@@ -79,7 +79,7 @@ def detail(request: HttpRequest, name: str, pk: int) -> HttpResponse:
         obj = selectors.record(request.user, spec, pk)
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    fields = [(c, selectors.display_of_column(spec, c, obj)) for c in spec.columns]
+    fields = [(c, selectors.display_of_column(spec, c, obj)) for c in spec.display_columns]
     history = []
     if has(request.user, Cap.VIEW_AUDIT):
         history = list(

@@ -39,6 +39,11 @@ class HazardSource(RegistryRecord, Located):
         _("people within 500 m"),
         help_text=_("常住人口 within 500 m outside the plant boundary (sets α in GB 18218)"),
     )
+    # Computed from the units by GB 18218 whenever the inventory changes (never entered).
+    is_major = models.BooleanField(_("major (S ≥ 1)"), default=False)
+    r_value = models.FloatField(_("R (highest unit)"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=4, blank=True, default="")
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("major hazard source")
@@ -71,6 +76,12 @@ class HazardUnit(RegistryRecord):
     )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("unit type"), max_length=10, choices=UnitKind.choices)
+    # Computed by GB 18218 from the unit's chemicals (never entered).
+    s_value = models.FloatField(_("S = Σq/Q"), null=True, blank=True)
+    is_major = models.BooleanField(_("major (S ≥ 1)"), default=False)
+    r_value = models.FloatField(_("R = α·Σβq/Q"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=4, blank=True, default="")
+    grading_note = models.CharField(_("grading note"), max_length=300, blank=True, default="")
 
     scope_path_field = "source__region_path"
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yingji.core.registry.spec import MapLayer, RegistrySpec, register
+from yingji.registry import services
 from yingji.registry.models.hazard import HazardChemical, HazardSource, HazardUnit
 from yingji.registry.specs.enterprises import EXAMPLE_CREDIT_CODE
 
@@ -31,7 +32,10 @@ HAZARD_SOURCES = register(
         fields=("code", "name", "enterprise", "people_within_500m", "region", "address", "lon",
                 "lat"),
         natural_key="code",
-        list_fields=("code", "name", "enterprise", "region", "people_within_500m"),
+        list_fields=("code", "name", "enterprise", "region", "people_within_500m", "grade",
+                     "r_value"),
+        computed=("is_major", "r_value", "grade", "graded_at"),
+        after_write=lambda rows: services.grade_sources(r.pk for r in rows),
         search=("name", "code", "address", "enterprise__name", "enterprise__credit_code"),
         filters=("enterprise",),
         sort=("-updated_at", "code", "name", "-people_within_500m"),
@@ -62,7 +66,9 @@ HAZARD_UNITS = register(
         title="重大危险源单元",
         fields=("code", "source", "name", "kind"),
         natural_key="code",
-        list_fields=("code", "source", "name", "kind"),
+        list_fields=("code", "source", "name", "kind", "s_value", "grade"),
+        computed=("s_value", "is_major", "r_value", "grade", "grading_note"),
+        after_write=lambda rows: services.grade_sources(r.source_id for r in rows),
         search=("code", "name", "source__name", "source__code"),
         filters=("kind", "source"),
         sort=("-updated_at", "code", "name"),
@@ -83,6 +89,9 @@ HAZARD_CHEMICALS = register(
         title="重大危险源危险化学品",
         fields=("unit", "name", "cas", "hazard_category", "quantity"),
         list_fields=("unit", "name", "cas", "hazard_category", "quantity"),
+        after_write=lambda rows: services.grade_sources(
+            HazardUnit.objects.filter(pk__in={r.unit_id for r in rows}).values_list(
+                "source_id", flat=True)),
         search=("name", "cas", "unit__name", "unit__code", "unit__source__name"),
         filters=("hazard_category", "cas", "unit"),
         sort=("-updated_at", "-quantity", "name"),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from yingji.registry import services
 from yingji.registry.demo.context import DemoContext
 from yingji.registry.demo.enterprises.companies import _pks
 from yingji.registry.demo.enterprises.tables import CHEMICALS, PROFILES, SOURCES
@@ -81,6 +82,7 @@ def generate_hazards(ctx: DemoContext) -> None:
         for unit, name, q in inventory
     ]
     ctx.insert("hazard_chemicals", HazardChemical, rows)
+    services.grade_sources(s.pk for s in sources)  # S, R and grade, as the registry keeps them
 
 
 def _inventory(
