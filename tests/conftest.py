@@ -24,6 +24,20 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture
+def on_commit(django_capture_on_commit_callbacks, monkeypatch):
+    """Run queued jobs with the real worker inside a test's transaction.
+
+    The worker closes stale connections between tasks; inside a test's transaction that would
+    close the test's own connection (PostgreSQL), so that housekeeping is a no-op here. Use it
+    as ``with on_commit(execute=True): ...`` to enqueue, then run the worker.
+    """
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     def make(username: str, region: str | None, *roles: str, superuser: bool = False) -> User:
         return services.create_user(

@@ -14,14 +14,9 @@ from yingji.core.worker import run as run_worker
 
 
 @pytest.fixture
-def worker(django_capture_on_commit_callbacks, monkeypatch):
-    # See test_jobs: the worker's connection housekeeping must not close the test's connection.
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-
+def worker(on_commit):
     def start_and_run(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
+        with on_commit(execute=True):
             job = exports.start(**kwargs)
         run_worker(batch=True, interval=0)
         job.refresh_from_db()
@@ -87,12 +82,9 @@ def test_bad_export_requests_fail_before_queuing(xihu_staff, name, filters, fiel
     assert not Job.objects.exists()
 
 
-def test_export_page_flow(client, xihu_staff, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
+def test_export_page_flow(client, xihu_staff, on_commit):
     client.force_login(xihu_staff)
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         response = client.post("/exports/", {"name": "regions", "region": "330106000000"})
     assert response.status_code == 302
     job_url = response["Location"]

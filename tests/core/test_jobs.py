@@ -24,16 +24,6 @@ def _fail(context: jobs.JobContext) -> None:
     raise RuntimeError("disk on fire")
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks, monkeypatch):
-    # The real worker closes stale connections between tasks. Inside a test's transaction
-    # that would close the test's own connection (PostgreSQL), so it is a no-op here.
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    return django_capture_on_commit_callbacks
-
-
 def test_job_runs_in_the_worker_with_progress_and_log(xihu_staff, on_commit):
     with on_commit(execute=True):
         job = jobs.start(

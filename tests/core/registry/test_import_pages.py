@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.core.registry.conftest import shelter_row, workbook
@@ -16,14 +15,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _upload(content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("shelters.xlsx", content, content_type=XLSX)
-
-
-@pytest.fixture
-def worker_ready(django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    return django_capture_on_commit_callbacks
 
 
 def test_inline_import_with_errors_offers_the_marked_workbook(client, xihu_staff):
@@ -53,10 +44,10 @@ def test_dry_run_writes_nothing_then_real_import(client, xihu_staff):
     assert Shelter.objects.count() == 7
 
 
-def test_big_import_runs_as_a_job(client, xihu_staff, monkeypatch, worker_ready):
+def test_big_import_runs_as_a_job(client, xihu_staff, monkeypatch, on_commit):
     monkeypatch.setattr(views, "INLINE_IMPORT_ROWS", 10)
     client.force_login(xihu_staff)
-    with worker_ready(execute=True):
+    with on_commit(execute=True):
         response = client.post(
             "/registry/shelters/import/",
             {"file": _upload(workbook([shelter_row(n) for n in range(1, 31)]))},
@@ -70,13 +61,13 @@ def test_big_import_runs_as_a_job(client, xihu_staff, monkeypatch, worker_ready)
 
 
 def test_big_import_with_bad_rows_fails_the_job_with_the_rows(
-    client, xihu_staff, monkeypatch, worker_ready
+    client, xihu_staff, monkeypatch, on_commit
 ):
     monkeypatch.setattr(views, "INLINE_IMPORT_ROWS", 10)
     client.force_login(xihu_staff)
     rows = [shelter_row(n) for n in range(1, 31)]
     rows[20]["region"] = "330108"
-    with worker_ready(execute=True):
+    with on_commit(execute=True):
         client.post("/registry/shelters/import/", {"file": _upload(workbook(rows))})
     run_worker(batch=True, interval=0)
     job = Job.objects.get()

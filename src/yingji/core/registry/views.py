@@ -184,14 +184,10 @@ def _handle_upload(
     except services.RowErrors as exc:
         context["errors"] = exc.errors[:200]
         context["error_count"] = len(exc.errors)
-        context["annotated"] = _keep_annotated(spec, content, exc.errors)
+        context["annotated"] = excel.keep_annotated(spec, content, exc.errors)
     except DomainError as exc:
         context["error"] = exc.message
     return render(request, "core/registry/import.html", context, status=422)
-
-
-def _keep_annotated(spec: RegistrySpec, content: bytes, errors: list[Any]) -> str:
-    return excel.keep_annotated(spec, content, errors)
 
 
 def _start_import_job(request: HttpRequest, spec: RegistrySpec, content: bytes) -> Any:

@@ -7,7 +7,6 @@ in the order of ``GENERATORS`` (references first). Everything written is marked 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db import transaction
 
@@ -51,7 +50,3 @@ def load(
     if progress:
         progress(100, "demo province loaded")
     return dict(ctx.counts)
-
-
-def summary_extra() -> dict[str, Any]:
-    return {}
