@@ -107,11 +107,13 @@ def _register_routers() -> None:
     from yingji.core.registry.maplayers import router as maplayers_router
     from yingji.regions.api import router as regions_router
     from yingji.registry.api import router as registry_ops_router
+    from yingji.risk.api import router as risk_router
 
     api.add_router("/regions/", regions_router)
     api.add_router("/registry/", registry_router)
     api.add_router("/registry-ops/", registry_ops_router)
     api.add_router("/map/", maplayers_router)
+    api.add_router("/risk/", risk_router)
     api.add_router("/", core_router)
 
 

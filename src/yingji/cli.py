@@ -225,6 +225,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _load_regions()
     users = ensure_demo_users()
     _load_demo_registries(args.scale)
+    _load_demo_risk()
     from yingji.regions.selectors import level_counts
 
     counts = level_counts()
@@ -251,6 +252,31 @@ def _load_demo_registries(scale: str) -> None:
             scale=scale, progress=lambda pct, msg: bar.update(task, completed=pct, description=msg)
         )
     console.print(f"[green]demo registries[/green] {json.dumps(counts, ensure_ascii=False)}")
+
+
+def _load_demo_risk() -> None:
+    """Demo risk inputs, then a first assessment so the maps have colours at once."""
+    from yingji.risk import demo, services
+    from yingji.risk.models import CurrentRisk
+    from yingji.risk.sources import Selection
+
+    if not demo.already_loaded():
+        with console.status("示范风险数据 demo risk inputs…"):
+            counts = demo.load()
+        console.print(f"[green]demo risk inputs[/green] {json.dumps(counts)}")
+    if CurrentRisk.objects.exists():
+        return
+    with _progress() as bar:
+        task = bar.add_task("风险评估 risk assessment", total=100)
+        run = services.enterprises.assess(
+            Selection(),
+            reason="示范 demo",
+            progress=lambda pct, msg: bar.update(task, completed=pct, description=msg),
+        )
+        services.area.assess_areas()
+        demo.supervise_high_risk()
+        services.control.publish()
+    console.print(f"[green]risk assessed[/green] {run.enterprises} enterprises {run.colour_counts}")
 
 
 def _run_web_and_worker(host: str, port: int) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from yingji.cli_errors import CommandError
 from yingji.kernels.gb18218 import Chemical, Gb18218Error, UnitReport, assess_unit
+from yingji.kernels.methods import COLOURS
 
 _TOP_KEYS = {"people_within_500m", "units"}
 _UNIT_KEYS = {"name", "kind", "chemicals"}
@@ -42,6 +43,24 @@ def add_parser(sub: Any, setup: Callable[[], None], progress: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=gb18218)
 
+    p = commands.add_parser(
+        "assess",
+        help="score every enterprise (four colours), then area risk and the control index",
+        description="Scores the enterprises of a region (default: the province) with the active"
+        " indicator model and stores the run; without --region it also computes the area risk"
+        " (五色图) of every county, township and village and publishes this month's control"
+        " index (管控力指数).",
+    )
+    p.add_argument("--region", default="", help="region code (12 digits or short), e.g. 330106")
+    p.add_argument(
+        "--classifier",
+        default="natural_breaks",
+        choices=["natural_breaks", "quantiles"],
+        help="class breaks of the area risk levels",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=lambda a: assess(a, setup, progress))
+
 
 def gb18218(args: argparse.Namespace) -> int:
     units = assess_file(_read_json(args.file))
@@ -49,6 +68,70 @@ def gb18218(args: argparse.Namespace) -> int:
         print(json.dumps({"units": [as_json(n, r) for n, r in units]}, ensure_ascii=False))
     else:
         print("\n\n".join(as_table(n, r) for n, r in units))
+    return 0
+
+
+def assess(args: argparse.Namespace, setup: Callable[[], None], progress: Any) -> int:
+    setup()
+    from yingji.core.errors import DomainError
+    from yingji.kernels.codes import CodeError, to_12
+    from yingji.regions.models import Region
+    from yingji.risk import services
+    from yingji.risk.models import AreaHazard
+    from yingji.risk.sources import Selection
+
+    path = ""
+    if args.region:
+        code = args.region.strip()
+        try:
+            region = Region.objects.filter(code=to_12(code)).first()
+        except CodeError:
+            region = None
+        if region is None:
+            raise CommandError(f"--region: no region {code!r} (give a 12-digit or short code)")
+        path = region.path
+    summary: dict[str, Any] = {}
+    try:
+        with progress() as bar:
+            task = bar.add_task("企业风险 enterprises", total=100)
+            run = services.enterprises.assess(
+                Selection(region_path=path),
+                reason="命令行 yingji risk assess",
+                progress=lambda pct, msg: bar.update(task, completed=pct, description=msg),
+            )
+            summary["enterprises"] = {
+                "run": run.pk,
+                "assessed": run.enterprises,
+                "colours": dict(zip(COLOURS, run.colour_counts, strict=True)),
+                "seconds": run.seconds,
+            }
+            if not path and not AreaHazard.objects.exists():
+                summary["areas"] = {"skipped": "no area hazard inputs (致灾危险性/脆弱性) loaded"}
+            elif not path:
+                task = bar.add_task("区域风险 areas", total=100)
+                summary["areas"] = services.area.assess_areas(
+                    classifier=args.classifier,
+                    progress=lambda pct, msg: bar.update(task, completed=pct, description=msg),
+                )
+            if not path:
+                summary["control_index_counties"] = services.control.publish()
+    except DomainError as exc:
+        raise CommandError(exc.message) from exc
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        e = summary["enterprises"]
+        print(
+            f"enterprises: {e['assessed']} assessed in {e['seconds']} s — "
+            + ", ".join(f"{k} {v}" for k, v in e["colours"].items())
+        )
+        areas = summary.get("areas", {})
+        if "skipped" in areas:
+            print(f"area risk: skipped, {areas['skipped']}")
+        elif areas:
+            print(f"area risk: {areas['rows']} region × hazard rows")
+        if "control_index_counties" in summary:
+            print(f"control index: {summary['control_index_counties']} counties")
     return 0
 
 

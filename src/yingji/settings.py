@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yingji.regions",
     "yingji.core",
     "yingji.registry",
+    "yingji.risk",
     "yingji.web",
 ]
 

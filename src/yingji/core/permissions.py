@@ -27,13 +27,15 @@ class Cap(StrEnum):
     RUN_JOBS = "jobs.run"
     VIEW_REGISTRY = "registry.view"
     EDIT_REGISTRY = "registry.edit"
+    VIEW_RISK = "risk.view"
+    MANAGE_RISK_MODELS = "risk.models"  # create, compare and activate indicator model versions
 
 
-_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY}
+_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK}
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
-    Role.PROVINCE_STAFF: frozenset(_STAFF),
+    Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
     Role.COUNTY_STAFF: frozenset(_STAFF),
     Role.TOWNSHIP_STAFF: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.EDIT_REGISTRY}),

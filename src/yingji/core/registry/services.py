@@ -16,6 +16,7 @@ from yingji.core.models import AuditEntry
 from yingji.core.permissions import Cap, require
 from yingji.core.registry import selectors
 from yingji.core.registry.selectors import record
+from yingji.core.registry.spec import listeners
 from yingji.core.registry.validation import Context, validate_row
 from yingji.core.scoping import get_scoped, scope
 from yingji.kernels import codes
@@ -64,8 +65,12 @@ def _check_writable(actor: User | AnonymousUser | None, spec: RegistrySpec) -> N
 
 
 def _after_write(spec: RegistrySpec, objs: Sequence[Model]) -> None:
-    if spec.after_write is not None and objs:
+    if not objs:
+        return
+    if spec.after_write is not None:
         spec.after_write(objs)
+    for listener in listeners(spec.name):
+        listener(spec, objs)
 
 
 def _updated_objects(

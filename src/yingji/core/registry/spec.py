@@ -107,6 +107,26 @@ class RegistrySpec:
 _SPECS: dict[str, RegistrySpec] = {}
 
 
+WriteListener = Callable[[RegistrySpec, Sequence[models.Model]], None]
+_LISTENERS: dict[str, list[WriteListener]] = {}
+
+
+def on_write(names: Sequence[str], listener: WriteListener) -> None:
+    """Call ``listener(spec, rows)`` after rows of the named registries are written.
+
+    For an app that derives data from registries it does not own (the risk app re-scores an
+    enterprise whose licences change), without the registry knowing about it. Listeners run
+    after the spec's own ``after_write``, in the writing transaction.
+    """
+    for name in names:
+        if listener not in _LISTENERS.setdefault(name, []):
+            _LISTENERS[name].append(listener)
+
+
+def listeners(name: str) -> Sequence[WriteListener]:
+    return _LISTENERS.get(name, ())
+
+
 def register(spec: RegistrySpec) -> RegistrySpec:
     if spec.name in _SPECS and _SPECS[spec.name].model is not spec.model:
         raise ValueError(f"registry {spec.name!r} is registered twice")
