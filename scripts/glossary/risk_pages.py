@@ -45,7 +45,7 @@ GLOSSARY = {
     "R = H × E × V ÷ A: hazard (致灾危险性) times exposure (population) times vulnerability, divided by the capacity to prevent and respond (减灾能力, 1 = the provincial median). Levels are natural breaks within each administrative level and hazard type.": "R = H × E × V ÷ A：致灾危险性 × 暴露度（人口）× 脆弱性，再除以减灾能力（1 为全省中位数）。等级按各行政层级、各灾种分别用自然断点法划分。",
     "Click a county or township to see the areas inside it.": "点击县（市、区）或乡镇（街道）可下钻查看其下辖区域。",
     "Unknown hazard type; showing all hazards.": "灾种无效，已显示综合风险。",
-    "no area risk computed": "尚未计算区域风险",
+    "area risk is assessed for counties, townships and villages": "区域风险按区县、乡镇（街道）、村（社区）三级评估",
     "No areas below this one.": "没有下级区域。",
     "{n} counties on the map": "地图上共 {n} 个县（市、区）",
     "{n} townships on the map": "地图上共 {n} 个乡镇（街道）",

@@ -12,7 +12,15 @@ from hypothesis.extra import numpy as hnp
 
 from yingji.kernels import normalise
 from yingji.kernels.methods import COLOURS, Bands
-from yingji.kernels.scoring import Group, Indicator, IndicatorModel, Missing, compare, score
+from yingji.kernels.scoring import (
+    Group,
+    Indicator,
+    IndicatorModel,
+    Missing,
+    Scores,
+    compare,
+    score,
+)
 
 QUARTERS = Bands((25.0, 50.0, 75.0), COLOURS)
 
@@ -258,3 +266,196 @@ def test_global_weights_always_sum_to_one(leaf_weights, group_weights):
     mdl = IndicatorModel("m", 1, Group("root", "r", 1, groups), QUARTERS)
     assert mdl.weights.sum() == pytest.approx(1.0)
     assert (mdl.weights >= 0).all()
+
+
+# --- totals without contributions, and contributions of a few rows ------------------------
+
+
+def mixed(missing: Missing = "worst") -> IndicatorModel:
+    """Every kind of column: fixed bounds (cost, benefit), data bounds, rank (both ways)."""
+    return IndicatorModel(
+        "mixed",
+        1,
+        Group(
+            "root",
+            "r",
+            1,
+            (
+                Group(
+                    "a",
+                    "a",
+                    2,
+                    (
+                        _leaf("capped", bounds=(0.0, 10.0), weight=3.0),
+                        _leaf("alarms", normalisation="rank"),
+                        _leaf("licensed", direction="benefit", bounds=(0.0, 1.0)),
+                    ),
+                ),
+                Group(
+                    "b",
+                    "b",
+                    1,
+                    (
+                        _leaf("training", direction="benefit", weight=2.0),
+                        _leaf("area", weight=0.5),
+                        _leaf("drills", direction="benefit", normalisation="rank"),
+                    ),
+                ),
+            ),
+        ),
+        QUARTERS,
+        missing,
+    )
+
+
+def reference(mdl: IndicatorModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Contributions and incomplete rows, column by column with the normalise module."""
+    w = mdl.weights * 100
+    risk = np.empty(x.shape)
+    for j, leaf in enumerate(mdl.indicators):
+        column = x[:, [j]]
+        if leaf.normalisation == "rank":
+            u = normalise.rank(column, leaf.direction)
+        elif leaf.bounds is not None:
+            clipped = np.clip(column, *leaf.bounds)  # normalise refuses ±inf; it clips too
+            u = normalise.minmax(clipped, leaf.direction, bounds=leaf.bounds)
+        else:
+            u = normalise.minmax(column, leaf.direction)
+            known = column[~np.isnan(column)]
+            spread = known.max() - known.min() if known.size else 0.0
+            with np.errstate(divide="ignore", over="ignore"):
+                if not np.isfinite(w[j] / spread):  # no spread, or weight/spread overflows
+                    u = np.where(np.isnan(column), np.nan, 0.5)
+        risk[:, j] = w[j] * (1 - u[:, 0])
+    gaps = np.isnan(risk)
+    fill = w if mdl.missing == "worst" else np.zeros_like(w)
+    return np.where(gaps, fill, risk), np.flatnonzero(gaps.any(axis=1))
+
+
+def assert_same_scores(fast: Scores, full: Scores) -> None:
+    assert fast.contributions is None
+    assert np.array_equal(fast.total, full.total)
+    assert np.array_equal(fast.colour, full.colour)
+    assert np.array_equal(fast.incomplete, full.incomplete)
+
+
+def assert_matches_reference(mdl: IndicatorModel, x: np.ndarray, full: Scores) -> None:
+    expected, incomplete = reference(mdl, x)
+    assert full.contributions is not None
+    assert np.allclose(full.contributions, expected, rtol=0, atol=1e-9)
+    assert np.allclose(full.total, expected.sum(axis=1), rtol=0, atol=2e-9)
+    assert np.allclose(full.contributions.sum(axis=1), full.total, rtol=0, atol=2e-9)
+    assert np.array_equal(full.incomplete, incomplete)
+    edges = np.asarray(mdl.colours.thresholds)
+    clear = (np.abs(expected.sum(axis=1)[:, None] - edges) > 1e-8).all(axis=1)
+    colours = mdl.colours.classify(expected.sum(axis=1))
+    assert np.array_equal(full.colour[clear], colours[clear])
+
+
+@st.composite
+def mixed_matrices(draw: st.DrawFn) -> np.ndarray:
+    x = draw(
+        hnp.arrays(
+            np.float64,
+            st.tuples(st.integers(1, 40), st.just(6)),
+            elements=st.one_of(st.floats(-5, 50), st.just(np.nan)),
+        )
+    )
+    if draw(st.booleans()):  # a data-bounded column with no spread (NaN kept)
+        x[:, 4] = np.where(np.isnan(x[:, 4]), np.nan, draw(st.floats(-5, 50)))
+    if draw(st.booleans()):  # infinities in the fixed-bound columns: clipped, not missing
+        rows = draw(st.lists(st.integers(0, x.shape[0] - 1), max_size=3))
+        x[rows, draw(st.sampled_from([0, 2]))] = draw(st.sampled_from([np.inf, -np.inf]))
+    return x
+
+
+@settings(max_examples=300, deadline=None)
+@given(mixed_matrices(), st.sampled_from(["worst", "best"]), st.data())
+def test_totals_without_contributions_are_the_full_scores(x, policy, data):
+    mdl = mixed(policy)
+    full = score(mdl, x)
+    fast = score(mdl, x, contributions=False)
+    assert_same_scores(fast, full)
+    assert_matches_reference(mdl, x, full)
+    assert full.contributions is not None
+    rows = data.draw(st.lists(st.integers(0, x.shape[0] - 1), max_size=8))
+    assert np.array_equal(fast.fit.contributions(x, rows), full.contributions[rows])
+
+
+def test_contributions_of_a_few_rows_use_the_normalisation_of_the_whole_run():
+    # Data-bounded ranges and ranks come from all rows: row 0 alone would score differently.
+    x = np.array([[2.0, 5.0, 1.0, 10.0, 3.0, 1.0], [8.0, 1.0, 0.0, 30.0, 9.0, 4.0]])
+    full = score(mixed(), x)
+    fast = score(mixed(), x, contributions=False)
+    assert full.contributions is not None
+    alone = score(mixed(), x[:1])
+    assert not np.array_equal(alone.total, full.total[:1])
+    assert np.array_equal(fast.fit.contributions(x, [0]), full.contributions[:1])
+    second = np.array([False, True])
+    assert np.array_equal(fast.fit.contributions(x, second), full.contributions[1:])
+    assert np.array_equal(fast.fit.contributions(x), full.contributions)
+    assert fast.fit.contributions(x, []).shape == (0, 6)
+    assert np.allclose(fast.fit.lo[[0, 3]], [0.0, 10.0]) and np.isnan(fast.fit.lo[1])
+    with pytest.raises(ValueError, match="fitted on 2 rows"):
+        fast.fit.contributions(x[:1], [0])
+
+
+def test_top_needs_contributions():
+    x = np.array([[0.0, 0.0, 1.0, 40.0], [10.0, 9.0, 0.0, 0.0]])
+    fast = score(model(), x, contributions=False)
+    with pytest.raises(ValueError, match="contributions=False"):
+        fast.top(0)
+    assert score(model(), x).top(1, 1) == [("open_hazards", 40.0)]
+
+
+def test_large_matrices_are_scored_in_blocks_on_all_cpus_with_the_same_result():
+    # More rows than one block, so the threaded, blocked passes run; values beyond the fixed
+    # bounds in a few rows only, missing values scattered.
+    rng = np.random.default_rng(7)
+    rows = 150_000
+    x = np.column_stack(
+        (
+            rng.poisson(3.0, rows),
+            rng.poisson(2.0, rows),
+            rng.random(rows) < 0.9,
+            rng.gamma(2.0, 30.0, rows),
+            rng.uniform(0, 5, rows),
+            rng.integers(0, 50, rows),
+        )
+    ).astype(np.float64)
+    x[rng.integers(0, rows, 5), 0] = [11.0, 40.0, np.inf, -1.0, 12.0]
+    x[rng.random(x.shape) < 0.002] = np.nan
+    for policy in ("worst", "best"):
+        mdl = mixed(policy)
+        full = score(mdl, x)
+        fast = score(mdl, x, contributions=False)
+        assert_same_scores(fast, full)
+        assert_matches_reference(mdl, x, full)
+        assert full.contributions is not None
+        assert full.fit.clipped.tolist() == [0]
+        rows_ = rng.choice(rows, 1000, replace=False)
+        assert np.array_equal(fast.fit.contributions(x, rows_), full.contributions[rows_])
+        assert np.array_equal(fast.fit.contributions(x, slice(10, 20)), full.contributions[10:20])
+        # A column-major copy is read another way (no folding) and scores the same.
+        fortran = score(mdl, np.asfortranarray(x), contributions=False)
+        assert np.array_equal(fortran.total, fast.total)
+        assert np.array_equal(fortran.incomplete, fast.incomplete)
+
+
+def test_values_far_from_zero_compared_with_their_range_keep_their_digits():
+    # A timestamp-like column: x · slope alone would lose ~1e-3 points; totals stay exact.
+    leaves = (_leaf("stamp", weight=1.0), _leaf("count", bounds=(0.0, 10.0)))
+    mdl = IndicatorModel("m", 1, Group("r", "r", 1, leaves), QUARTERS)
+    rng = np.random.default_rng(3)
+    x = np.column_stack((1e12 + rng.uniform(0, 1, 500), rng.uniform(0, 10, 500)))
+    full = score(mdl, x)
+    fast = score(mdl, x, contributions=False)
+    assert_same_scores(fast, full)
+    assert full.contributions is not None
+    assert np.allclose(full.contributions.sum(axis=1), full.total, rtol=0, atol=1e-9)
+
+
+def test_an_empty_matrix_scores_nothing():
+    fast = score(mixed(), np.empty((0, 6)), contributions=False)
+    assert fast.total.shape == (0,) and fast.incomplete.size == 0
+    assert fast.fit.contributions(np.empty((0, 6)), []).shape == (0, 6)

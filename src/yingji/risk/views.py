@@ -181,7 +181,7 @@ def area_map(request: HttpRequest) -> HttpResponse:
         "i18n": {
             "loading": _("Loading…"),
             "loadError": _("The map data could not be loaded."),
-            "noData": _("no area risk computed"),
+            "noData": _("area risk is assessed for counties, townships and villages"),
             "noChildren": _("No areas below this one."),
             "count": {
                 "county": _("{n} counties on the map"),
