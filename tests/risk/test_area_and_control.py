@@ -46,6 +46,16 @@ def test_every_region_gets_a_level_per_hazard_type_at_three_levels():
         sum(summary["levels"]["village"]["typhoon"])
         == Region.objects.filter(level=Level.VILLAGE).count()
     )
+    for level in (Level.CITY, Level.PROVINCE):  # the people-weighted mean of their counties
+        assert (
+            AreaRisk.objects.filter(level_name=level).count()
+            == Region.objects.filter(level=level).count() * 5
+        )
+    hangzhou = AreaRisk.objects.get(region_id="330100000000", hazard_type="typhoon")
+    counties = AreaRisk.objects.filter(
+        level_name="county", hazard_type="typhoon", region_path__startswith="3301"
+    )
+    assert min(c.risk for c in counties) < hangzhou.risk < max(c.risk for c in counties)
     xihu = AreaRisk.objects.get(region_id="330106000000", hazard_type="typhoon")
     assert xihu.level == 4  # the hot county is 高 for typhoons
     assert AreaRisk.objects.get(region_id="330106000000", hazard_type="flood").level < 4

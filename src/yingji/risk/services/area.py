@@ -11,13 +11,16 @@ per resident and the number of supply depots, each divided by its mean over the 
 [0.5, 2]; townships and villages take their county's A.
 
 R = H × E × V / A is classified per level and hazard type into 低/中低/中/中高/高 by the chosen
-classifier (natural breaks by default), in :mod:`yingji.kernels.area_risk`.
+classifier (natural breaks by default), in :mod:`yingji.kernels.area_risk`. Cities and the
+province take the population-weighted mean of their counties' H, E, V, A and R, classified
+with the counties' breaks, so that a city's 高 means what a county's 高 means.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -76,14 +79,17 @@ def county_capacity(counties: list[str], population: np.ndarray) -> np.ndarray:
     return capacity
 
 
-def assess_areas(*, classifier: str = "natural_breaks", progress: Progress | None = None,
-                 actor: Any = None) -> dict[str, Any]:  # fmt: skip
-    """Compute and store the area risk of every county, township and village."""
-    if classifier not in CLASSIFIERS:
-        raise InvalidInput(f"classifier must be one of {sorted(CLASSIFIERS)}", field="classifier")
-    started = time.perf_counter()
-    note = progress or (lambda _p, _m: None)
-    hazards = list(area_risk.HAZARDS)
+@dataclass
+class _Villages:
+    """Village inputs: paths, population and H, V per hazard type (NaN where unknown)."""
+
+    paths: list[str]
+    population: np.ndarray
+    hazard: np.ndarray
+    vulnerability: np.ndarray
+
+
+def _villages(hazards: list[str]) -> _Villages:
     villages = list(
         Region.objects.filter(level=Level.VILLAGE)
         .order_by("path")
@@ -91,14 +97,14 @@ def assess_areas(*, classifier: str = "natural_breaks", progress: Progress | Non
     )
     if not villages:
         raise InvalidInput("No villages are loaded: run `yingji regions load` first")
-    vpath = [p for p, _ in villages]
-    vpop = np.asarray([max(pop, 0) for _, pop in villages], dtype=np.float64)
-    at = {p: i for i, p in enumerate(vpath)}
-    h = np.full((len(vpath), len(hazards)), np.nan)
+    paths = [p for p, _ in villages]
+    at = {p: i for i, p in enumerate(paths)}
+    h = np.full((len(paths), len(hazards)), np.nan)
     v = np.full_like(h, np.nan)
-    for path, kind, hazard, vulnerability in AreaHazard.objects.filter(
-        region__level=Level.VILLAGE
-    ).values_list("region_path", "hazard_type", "hazard", "vulnerability"):
+    rows = AreaHazard.objects.filter(region__level=Level.VILLAGE).values_list(
+        "region_path", "hazard_type", "hazard", "vulnerability"
+    )
+    for path, kind, hazard, vulnerability in rows:
         i = at.get(path)
         if i is not None and kind in hazards:
             h[i, hazards.index(kind)], v[i, hazards.index(kind)] = hazard, vulnerability
@@ -107,58 +113,80 @@ def assess_areas(*, classifier: str = "natural_breaks", progress: Progress | Non
             "No area hazard inputs (致灾危险性/脆弱性) are loaded: load the demo or import the"
             " census results"
         )
-    note(20, "capacity per county")
-    counties = list(
-        Region.objects.filter(level=Level.COUNTY).order_by("path").values_list("path", "population")
+    population = np.asarray([max(pop, 0) for _, pop in villages], dtype=np.float64)
+    return _Villages(paths, population, h, v)
+
+
+def _regions(level: str) -> list[tuple[str, str, int]]:
+    return list(
+        Region.objects.filter(level=level)
+        .order_by("path")
+        .values_list("code", "path", "population")
     )
-    cpaths = [p for p, _ in counties]
-    capacity = county_capacity(cpaths, np.asarray([p for _, p in counties], dtype=np.float64))
+
+
+def _owner(member_paths: list[str], regions: list[tuple[str, str, int]]) -> np.ndarray:
+    """Index of the region holding each member path (-1: none)."""
+    length = len(regions[0][1]) if regions else 0
+    group = {path: i for i, (_code, path, _pop) in enumerate(regions)}
+    return np.asarray([group.get(p[:length], -1) for p in member_paths])
+
+
+def assess_areas(
+    *, classifier: str = "natural_breaks", progress: Progress | None = None, actor: Any = None
+) -> dict[str, Any]:
+    """Compute and store the area risk of every region, at every level, per hazard type."""
+    if classifier not in CLASSIFIERS:
+        raise InvalidInput(f"classifier must be one of {sorted(CLASSIFIERS)}", field="classifier")
+    started = time.perf_counter()
+    note = progress or (lambda _p, _m: None)
+    hazards = list(area_risk.HAZARDS)
+    villages = _villages(hazards)
+    note(20, "capacity per county")
+    counties = _regions(Level.COUNTY)
+    cpaths = [p for _c, p, _n in counties]
+    capacity = county_capacity(cpaths, np.asarray([n for _c, _p, n in counties], dtype=np.float64))
     cap_of = dict(zip(cpaths, capacity.tolist(), strict=True))
     now = timezone.now()
     rows: list[AreaRisk] = []
     summary: dict[str, Any] = {}
     classify = CLASSIFIERS[classifier]()
+    county: dict[str, Any] = {}
     for step, level in enumerate(LEVELS):
-        regions = list(
-            Region.objects.filter(level=level)
-            .order_by("path")
-            .values_list("code", "path", "population")
+        regions = _regions(level)
+        paths = [p for _c, p, _n in regions]
+        owner = _owner(villages.paths, regions)
+        hh, vv = _weighted_means(
+            owner, len(paths), villages.population, villages.hazard, villages.vulnerability
         )
-        length = len(regions[0][1]) if regions else 0
-        paths = [p for _, p, _ in regions]
-        group = {p: i for i, p in enumerate(paths)}
-        owner = np.asarray([group.get(p[:length], -1) for p in vpath])
-        hh, vv = _weighted_means(owner, len(paths), vpop, h, v)
-        pop = np.asarray([max(p, 0) for _, _, p in regions], dtype=np.float64)
+        pop = np.asarray([max(n, 0) for _c, _p, n in regions], dtype=np.float64)
         if level == Level.VILLAGE:
-            pop = vpop
+            pop = villages.population
         exposure = np.log1p(pop) / max(np.log1p(pop.max()), 1e-9)
         a = np.asarray([cap_of.get(p[:6], 1.0) for p in paths])
         result = area_risk.assess(hh, exposure, vv, a, classifier=classify)
-        for i, (code, path, _pop) in enumerate(regions):
-            for t, kind in enumerate(hazards):
-                if np.isnan(result.risk[i, t]):
-                    continue
-                rows.append(
-                    AreaRisk(
-                        region_id=code,
-                        region_path=path,
-                        level_name=level,
-                        hazard_type=kind,
-                        hazard=round(float(hh[i, t]), 4),
-                        exposure=round(float(exposure[i]), 4),
-                        vulnerability=round(float(vv[i, t]), 4),
-                        capacity=round(float(a[i]), 4),
-                        risk=float(result.risk[i, t]),
-                        level=int(result.level[i, t]),
-                        assessed_at=now,
-                    )
-                )
-        summary[str(level)] = {
-            kind: np.bincount(result.level[:, t][result.level[:, t] >= 0], minlength=5).tolist()
-            for t, kind in enumerate(hazards)
-        }
+        wide = len(hazards)
+        parts = (hh, np.repeat(exposure[:, None], wide, 1), vv, np.repeat(a[:, None], wide, 1),
+                 result.risk)  # fmt: skip
+        rows += _rows(regions, level, hazards, parts, levels=result.level, now=now)
+        summary[str(level)] = _counts(result.level, hazards)
+        if level == Level.COUNTY:
+            county = {"paths": paths, "pop": pop, "parts": parts, "bands": result.bands}
         note(30 + 20 * step, f"{level}: {len(paths)} regions")
+    for level in (Level.CITY, Level.PROVINCE):  # people-weighted means of their counties
+        regions = _regions(level)
+        owner = _owner(county["paths"], regions)
+        means = tuple(_weighted_means(owner, len(regions), county["pop"], *county["parts"]))
+        levels = np.stack([b.classify(means[-1][:, t]) for t, b in enumerate(county["bands"])], 1)
+        rows += _rows(regions, level, hazards, means, levels=levels, now=now)
+        summary[str(level)] = _counts(levels, hazards)
+    _store(rows, actor=actor, classifier=classifier, now=now)
+    note(100, f"{len(rows)} area risk rows")
+    seconds = round(time.perf_counter() - started, 3)
+    return {"rows": len(rows), "levels": summary, "seconds": seconds}
+
+
+def _store(rows: list[AreaRisk], *, actor: Any, classifier: str, now: Any) -> None:
     with transaction.atomic():
         AreaRisk.objects.all().delete()
         bulk.insert_objects(AreaRisk, rows)
@@ -170,11 +198,43 @@ def assess_areas(*, classifier: str = "natural_breaks", progress: Progress | Non
             object_repr="area risk (五色图)",
             after={"rows": len(rows), "classifier": classifier},
         )
-    note(100, f"{len(rows)} area risk rows")
+
+
+def _rows(
+    regions: list[tuple[str, str, int]],
+    level: str,
+    hazards: list[str],
+    parts: tuple[np.ndarray, ...],
+    *,
+    levels: np.ndarray,
+    now: Any,
+) -> list[AreaRisk]:
+    """AreaRisk rows from regions × hazard arrays (H, E, V, A, R); NaN risk is skipped."""
+    h, e, v, a, r = parts
+    return [
+        AreaRisk(
+            region_id=code,
+            region_path=path,
+            level_name=level,
+            hazard_type=kind,
+            hazard=round(float(h[i, t]), 4),
+            exposure=round(float(e[i, t]), 4),
+            vulnerability=round(float(v[i, t]), 4),
+            capacity=round(float(a[i, t]), 4),
+            risk=float(r[i, t]),
+            level=int(levels[i, t]),
+            assessed_at=now,
+        )
+        for i, (code, path, _pop) in enumerate(regions)
+        for t, kind in enumerate(hazards)
+        if not np.isnan(r[i, t])
+    ]
+
+
+def _counts(levels: np.ndarray, hazards: list[str]) -> dict[str, list[int]]:
     return {
-        "rows": len(rows),
-        "levels": summary,
-        "seconds": round(time.perf_counter() - started, 3),
+        kind: np.bincount(levels[:, t][levels[:, t] >= 0], minlength=5).tolist()
+        for t, kind in enumerate(hazards)
     }
 
 
