@@ -105,6 +105,8 @@ def _register_routers() -> None:
     from yingji.core.api import router as core_router
     from yingji.core.registry.api import router as registry_router
     from yingji.core.registry.maplayers import router as maplayers_router
+    from yingji.hazards.api import router as hazards_router
+    from yingji.hazards.stats_api import router as hazard_stats_router
     from yingji.regions.api import router as regions_router
     from yingji.registry.api import router as registry_ops_router
     from yingji.risk.api import router as risk_router
@@ -113,6 +115,8 @@ def _register_routers() -> None:
     api.add_router("/registry/", registry_router)
     api.add_router("/registry-ops/", registry_ops_router)
     api.add_router("/map/", maplayers_router)
+    api.add_router("/hazards/stats/", hazard_stats_router)
+    api.add_router("/hazards/", hazards_router)
     api.add_router("/risk/", risk_router)
     api.add_router("/", core_router)
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yingji.core",
     "yingji.registry",
     "yingji.risk",
+    "yingji.hazards",
     "yingji.web",
 ]
 
@@ -187,5 +188,6 @@ LOGGING = {
 # How long a worker may stay silent before /healthz calls it stale.
 YINGJI_WORKER_STALE_AFTER = timedelta(seconds=60)
 YINGJI_REGIONS_DATA = BASE_DIR.parent.parent / "data" / "regions"
+YINGJI_HAZARD_CRITERIA = BASE_DIR.parent.parent / "data" / "hazards" / "major_hazard_criteria.json"
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 50

@@ -36,6 +36,8 @@ urlpatterns = [
     path("registry/<slug:name>/<int:pk>/edit/", registry.edit, name="registry-edit"),
     path("registry/<slug:name>/<int:pk>/void/", registry.void, name="registry-void"),
     path("risk/", include("yingji.risk.urls")),
+    path("hazards/stats/", include("yingji.hazards.stats_urls")),
+    path("hazards/", include("yingji.hazards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

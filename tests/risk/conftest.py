@@ -2,62 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from django.db.models import Q
-from django.utils import timezone
 
-from yingji.kernels.identifiers import credit_code_check
 from yingji.regions.models import Level, Region
-from yingji.registry.models.enterprise import Enterprise
-from yingji.risk.models import AreaHazard, RiskFacts
+from yingji.risk.models import AreaHazard
 from yingji.risk.services import area, control
 from yingji.risk.services import enterprises as assessing
 from yingji.risk.sources import Selection
-
-_serial = itertools.count(1)
-
-
-def credit_code(county: str = "330106") -> str:
-    body = f"91{county}MA{next(_serial):07d}"[:17]
-    return body + credit_code_check(body)
-
-
-@pytest.fixture
-def make_enterprise(db: None) -> Callable[..., Enterprise]:
-    """An enterprise (ORM, no re-scoring) with optional facts; defaults describe a clean one."""
-
-    def make(
-        region: str = "330106002", facts: dict[str, Any] | None = None, **fields: Any
-    ) -> Enterprise:
-        county = region[:6]
-        data: dict[str, Any] = {
-            "credit_code": credit_code(county),
-            "name": f"测试企业{next(_serial)}",
-            "industry_code": "C3311",
-            "scale": "above",
-            "region_id": region + "000" * ((12 - len(region)) // 3),
-            "hazchem_role": "none",
-            "safety_grade": "grade1",
-            "insurance_status": "insured",
-            "insurance_expires_on": timezone.localdate() + dt.timedelta(days=200),
-            "lon": 120.14,
-            "lat": 30.26,
-        }
-        data.update(fields)
-        enterprise = Enterprise.objects.create(**data)
-        if facts is not False:  # type: ignore[comparison-overlap]
-            RiskFacts.objects.create(
-                enterprise=enterprise, as_of=timezone.localdate(), **(facts or {})
-            )
-        return enterprise
-
-    return make
 
 
 @pytest.fixture

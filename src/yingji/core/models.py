@@ -172,3 +172,76 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id}@{self.hostname}"
+
+
+class Photo(models.Model):
+    """An evidence photo as stored: re-encoded, metadata stripped, checked to be an image.
+
+    Owned by a record of some app (a hidden hazard, an incident report, an inspection), which
+    links to it and decides who may see it; the file lives under the data directory.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=40)
+    file = models.CharField(_("file"), max_length=200)  # relative to DATA_DIR/photos
+    content_type = models.CharField(_("type"), max_length=20)
+    size = models.PositiveIntegerField(_("bytes"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} photo {self.id}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (the first channel of the notifier interface)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notify_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"→{self.recipient_id}: {self.title}"
+
+
+class ScheduledRun(models.Model):
+    """One firing of a periodic job: the unique slot makes sure only one worker starts it."""
+
+    kind = models.CharField(max_length=60)
+    slot = models.BigIntegerField()  # seconds since the epoch // period
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slot"], name="scheduled_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.slot}"

@@ -29,22 +29,31 @@ class Cap(StrEnum):
     EDIT_REGISTRY = "registry.edit"
     VIEW_RISK = "risk.view"
     MANAGE_RISK_MODELS = "risk.models"  # create, compare and activate indicator model versions
+    VIEW_HAZARDS = "hazards.view"
+    REPORT_HAZARD = "hazards.report"
+    MANAGE_HAZARDS = "hazards.manage"  # register, accept, reject, close (销号), void
+    SUPERVISE_HAZARDS = "hazards.supervise"  # 挂牌督办 and lifting it
 
 
-_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK}
+_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS}
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
-          Cap.EDIT_REGISTRY}  # fmt: skip
+          Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
+          Cap.SUPERVISE_HAZARDS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
     Role.COUNTY_STAFF: frozenset(_STAFF),
-    Role.TOWNSHIP_STAFF: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.EDIT_REGISTRY}),
-    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT}),
+    # A township (街道) office registers, accepts and closes; it does not list (挂牌督办).
+    Role.TOWNSHIP_STAFF: frozenset(
+        {*_READ, Cap.VIEW_AUDIT, Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS}
+    ),
+    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD}),
     Role.WARNING_REVIEWER: frozenset(_READ),
     Role.WARNING_ISSUER: frozenset(_READ),
-    Role.INSPECTOR: frozenset(_READ),
-    Role.ENTERPRISE_USER: frozenset(),
-    Role.GRID_WORKER: frozenset(_READ),
+    Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD}),
+    # An enterprise's safety manager: its own hidden hazards only (see hazards.selectors).
+    Role.ENTERPRISE_USER: frozenset({Cap.VIEW_HAZARDS, Cap.REPORT_HAZARD}),
+    Role.GRID_WORKER: frozenset({*_READ, Cap.REPORT_HAZARD}),
     Role.VIEWER: frozenset(_READ),
 }
 

@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from yingji.core import schedule
 from yingji.core.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def _heartbeat_loop(worker_id: str, started_at: datetime, stop: threading.Event)
     while not stop.wait(HEARTBEAT_SECONDS):
         try:
             beat(worker_id, started_at)
+            schedule.tick()  # periodic jobs: whichever worker sees one due first starts it
         except Exception:  # a missed beat must not kill the worker; /healthz will show it
             logger.exception("heartbeat failed")
         finally:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -154,7 +154,20 @@ def gather(selection: Selection, today: dt.date | None = None) -> Inputs:
     roles = [r[2] for r in rows]
     for fill in (_hazard_sources, _licensing, _training, _facts):
         columns.update(fill(selection, at, roles, today))
+    for contribute in _CONTRIBUTORS:  # counts other apps hold: added (NaN stays unknown)
+        for key, values in contribute(selection, at, roles, today).items():
+            columns[key] = columns[key] + values
     return Inputs(ids=ids, region_paths=[r[1] for r in rows], columns=columns)
+
+
+Contributor = Callable[[Selection, dict[int, int], list[str], dt.date], dict[str, FloatArray]]
+_CONTRIBUTORS: list[Contributor] = []
+
+
+def add_contributor(contributor: Contributor) -> None:
+    """Let another app add its live counts to source columns (e.g. open hidden hazards)."""
+    if contributor not in _CONTRIBUTORS:
+        _CONTRIBUTORS.append(contributor)
 
 
 def _count_processes(text: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -212,3 +213,18 @@ class TrainingRecord(RegistryRecord):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.course}"
+
+
+class EnterpriseAccount(models.Model):
+    """Binds an enterprise user (企业安全管理人员) to the one enterprise they act for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_account"
+    )
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="accounts")
+
+    class Meta:
+        verbose_name = _("enterprise account")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.enterprise_id}"

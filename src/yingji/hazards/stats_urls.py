@@ -1,0 +1,5 @@
+"""Hidden-hazard statistics pages."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
