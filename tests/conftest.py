@@ -43,6 +43,12 @@ def on_commit(django_capture_on_commit_callbacks, monkeypatch):
     return django_capture_on_commit_callbacks
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 with a minimal cost: users are made in most tests."""
+    settings.PASSWORD_HASHERS = ["yingji.testing.hashers.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     def make(username: str, region: str | None, *roles: str, superuser: bool = False) -> User:

@@ -98,3 +98,76 @@ def test_register_needs_a_future_deadline_and_a_responsible_person(people):
             data={"deadline": "next week", "responsible_person": "李"},
         )
     assert HiddenHazard.objects.get(pk=hazard.pk).state == State.REPORTED
+
+
+def test_an_enterprise_cannot_turn_its_general_hazard_into_a_major_while_registering(
+    people, criterion
+):
+    own = report.report(actor=people.manager, data={"category": "fire", "title": "灭火器过期",
+                                                     "description": "车间灭火器过期"})  # fmt: skip
+    deadline = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    with pytest.raises(Forbidden):
+        workflow.transition(actor=people.manager, pk=own.pk, action="register", data={
+            "deadline": deadline, "responsible_person": "王工", "grade": "major",
+            "criterion": str(criterion.pk),
+        })  # fmt: skip
+    assert HiddenHazard.objects.get(pk=own.pk).grade == "general"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("grade", "fatal"), ("category", "arson"), ("criterion", "999999"), ("criterion", "²"),
+     ("responsible_phone", "12345"), ("responsible_person", "名" * 51)],
+)  # fmt: skip
+def test_registration_checks_every_field_it_writes(people, field, value):
+    hazard = new_hazard(people)
+    data = {"deadline": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
+            "responsible_person": "李", field: value}  # fmt: skip
+    with pytest.raises(InvalidInput) as caught:
+        workflow.transition(actor=people.county, pk=hazard.pk, action="register", data=data)
+    assert caught.value.field == field
+    assert HiddenHazard.objects.get(pk=hazard.pk).state == State.REPORTED
+
+
+def test_voiding_a_supervised_major_ends_the_listing(people, criterion):
+    from yingji.hazards.models import Supervision
+    from yingji.hazards.services import supervision
+
+    major = new_hazard(people, grade="major", criterion=str(criterion.pk))
+    supervision.supervise(actor=people.county, pk=major.pk, data={
+        "deadline": (timezone.localdate() + dt.timedelta(days=30)).isoformat()})  # fmt: skip
+    workflow.transition(actor=people.county, pk=major.pk, action="void",
+                        data={"note": "重复上报，已并入另一条"})  # fmt: skip
+    listing = Supervision.objects.get(hazard=major)
+    assert listing.lifted_at is not None and "重复上报" in listing.lift_note
+
+
+def test_a_refused_photo_rejects_the_whole_report_and_writes_no_file(people, photo, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yingji.core.photos import photos_root
+
+    before = (
+        sorted(p for p in photos_root().rglob("*") if p.is_file()) if photos_root().exists() else []
+    )
+    fake = SimpleUploadedFile("evil.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
+    with pytest.raises(InvalidInput):
+        report.report(actor=people.grid, photos=[photo("a.jpg", (1, 2, 3)), fake], data={
+            "enterprise": str(people.factory.pk), "category": "fire", "title": "t",
+            "description": "d"})  # fmt: skip
+    after = (
+        sorted(p for p in photos_root().rglob("*") if p.is_file()) if photos_root().exists() else []
+    )
+    assert after == before
+    assert not HiddenHazard.objects.filter(title="t").exists()
+
+
+def test_reporting_a_major_hazard_rescores_the_enterprise_at_once(people, criterion):
+    from yingji.risk.models import CurrentRisk
+    from yingji.risk.services import enterprises as assessing
+    from yingji.risk.sources import Selection
+
+    assessing.assess(Selection(), reason="before")
+    assert CurrentRisk.objects.get(enterprise=people.factory).colour < 2
+    new_hazard(people, grade="major", criterion=str(criterion.pk))
+    assert CurrentRisk.objects.get(enterprise=people.factory).colour >= 2

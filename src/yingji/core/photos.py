@@ -24,6 +24,8 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -380,11 +382,33 @@ def store_photo(
     content), photo_type (an image format not taken, such as HEIC or GIF) and photo_extension
     (the name claims a type the content is not). Nothing is written when a photo is refused.
     """
-    if not isinstance(purpose, str) or not PURPOSE_RE.fullmatch(purpose):
-        raise InvalidInput(
-            gettext("Photo purpose must be 1 to 40 lowercase letters or underscores."),
-            field="purpose",
-        )
+    return _save(_prepare(upload, keep_location=keep_location), purpose=purpose, actor=actor)
+
+
+def store_photos(
+    uploads: Sequence[Upload],
+    *,
+    purpose: str,
+    actor: User | AnonymousUser | None = None,
+    keep_location: bool = False,
+) -> list[Photo]:
+    """Several photos, all or none: every one is checked before any is written."""
+    prepared = [_prepare(upload, keep_location=keep_location) for upload in uploads]
+    return [_save(item, purpose=purpose, actor=actor) for item in prepared]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    name: str
+    fmt: str
+    stored: bytes
+    width: int
+    height: int
+    location: tuple[float, float] | None
+
+
+def _prepare(upload: Upload, *, keep_location: bool) -> _Prepared:
+    """Read, check and re-encode one upload in memory (InvalidInput if refused)."""
     name = _clean_name(upload.name or "")
     data = _read_capped(upload, limit := _limit("YINGJI_PHOTO_MAX_BYTES", MAX_BYTES))
     fmt = _identify(data, name, limit)
@@ -397,6 +421,23 @@ def store_photo(
         stored = _encode(upright, fmt)
     with Image.open(io.BytesIO(stored)) as check:
         width, height = check.size
+    return _Prepared(name, fmt, stored, width, height, location)
+
+
+def _save(item: _Prepared, *, purpose: str, actor: User | AnonymousUser | None) -> Photo:
+    if not isinstance(purpose, str) or not PURPOSE_RE.fullmatch(purpose):
+        raise InvalidInput(
+            gettext("Photo purpose must be 1 to 40 lowercase letters or underscores."),
+            field="purpose",
+        )
+    name, fmt, stored, width, height, location = (
+        item.name,
+        item.fmt,
+        item.stored,
+        item.width,
+        item.height,
+        item.location,
+    )
     sha = hashlib.sha256(stored).hexdigest()
     ext, content_type, _names = FORMATS[fmt]
     now = timezone.now()

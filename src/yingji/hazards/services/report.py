@@ -19,7 +19,7 @@ from django.utils import timezone
 from yingji.core import audit, notify
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, has, require, roles_of
-from yingji.core.photos import store_photo
+from yingji.core.photos import store_photos
 from yingji.core.scoping import jurisdiction_of
 from yingji.hazards.models import (
     Category,
@@ -32,7 +32,7 @@ from yingji.hazards.models import (
     State,
 )
 from yingji.hazards.selectors import enterprise_of, get_hazard
-from yingji.hazards.services.workflow import record_event
+from yingji.hazards.services.workflow import after_change, record_event
 from yingji.kernels import codes
 from yingji.regions.models import Region
 from yingji.registry.models.enterprise import Enterprise
@@ -100,7 +100,7 @@ def _place(actor: Actor, data: Mapping[str, Any]) -> tuple[Enterprise | None, Re
             .filter(
                 **(
                     {"pk": int(key)}
-                    if key.isdigit() and len(key) < 12
+                    if key.isascii() and key.isdigit() and len(key) < 12
                     else {"credit_code": key.upper()}
                 )
             )
@@ -126,7 +126,9 @@ def _criterion(data: Mapping[str, Any]) -> Criterion | None:
     raw = data.get("criterion")
     if raw in (None, ""):
         return None
-    found = Criterion.objects.filter(pk=int(raw) if str(raw).isdigit() else -1, active=True).first()
+    found = Criterion.objects.filter(
+        pk=int(raw) if str(raw).isascii() and str(raw).isdigit() else -1, active=True
+    ).first()
     if found is None:
         raise InvalidInput(f"criterion: no criterion {str(raw)[:20]!r} in force", field="criterion")
     return found
@@ -200,15 +202,14 @@ def report(
             link=f"/hazards/{hazard.pk}/",
             obj=hazard,
         )
+        after_change(hazard)  # an open hazard is a risk input of its enterprise at once
     return hazard
 
 
 def _attach(
     hazard: HiddenHazard, photos: Sequence[Any], kind: str, actor: Actor, *, keep_location: bool
 ) -> list[Evidence]:
-    stored = [
-        store_photo(p, purpose="hazard", actor=actor, keep_location=keep_location) for p in photos
-    ]
+    stored = store_photos(photos, purpose="hazard", actor=actor, keep_location=keep_location)
     return [Evidence.objects.create(hazard=hazard, kind=kind, photo=photo) for photo in stored]
 
 

@@ -23,8 +23,11 @@ from django.utils import timezone
 
 from yingji.core import audit
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
+from yingji.core.models import User
 from yingji.core.permissions import Cap, has
 from yingji.hazards.models import (
+    Category,
+    Criterion,
     EvidenceKind,
     Grade,
     HazardEvent,
@@ -33,14 +36,15 @@ from yingji.hazards.models import (
     Supervision,
 )
 from yingji.hazards.selectors import enterprise_of, get_hazard
+from yingji.kernels.identifiers import mobile_problem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from yingji.core.models import User
-
     Actor = User | AnonymousUser
 
+CHOICES: Final = {"grade": Grade.values, "category": Category.values}
+TEXT_LIMITS: Final = {"responsible_unit": 100, "responsible_person": 50}
 PLAN_FIELDS: Final = (
     "plan_goal",
     "plan_measures",
@@ -119,8 +123,11 @@ def _opinion(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
 
 def _closable(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     supervision = Supervision.objects.filter(hazard=h, lifted_at__isnull=True).first()
-    if supervision is not None:
-        return {"supervision": f"lift the {supervision.get_level_display()}挂牌督办 first"}
+    if supervision is not None:  # a conflict of state, not missing input: 409
+        raise Conflict(
+            f"{h.code} is under {supervision.get_level_display()}挂牌督办: lift it first",
+            code="supervised",
+        )
     return {}
 
 
@@ -207,6 +214,12 @@ def transition(
             )
         before = audit.snapshot(hazard)
         _write_fields(hazard, step, data)
+        if (
+            step.action == "register"
+            and hazard.grade == Grade.MAJOR
+            and not may(actor, step, hazard)
+        ):
+            raise Forbidden("A major hazard is registered by the bureau, not by the enterprise")
         problems = step.check(hazard, data) if step.check else {}
         if problems:
             field, message = next(iter(problems.items()))
@@ -220,6 +233,12 @@ def transition(
             hazard.acceptance_note = str(data.get("note", ""))[:2000]
         if step.action == "void":
             hazard.void_reason = str(data.get("note", ""))[:200]
+            # A voided hazard leaves the supervision board: the listing ends with it.
+            Supervision.objects.filter(hazard=hazard, lifted_at__isnull=True).update(
+                lifted_at=now,
+                lifted_by=actor if isinstance(actor, User) else None,
+                lift_note=f"隐患作废 voided: {hazard.void_reason}",
+            )
         hazard.save()
         note = str(data.get("note", ""))
         record_event(hazard, action, previous, step.target, actor=actor, note=note, at=now)
@@ -231,25 +250,41 @@ def transition(
             before=before,
             after=audit.snapshot(hazard),
         )
-        _after_change(hazard)
+        after_change(hazard)
     return hazard
 
 
 def _write_fields(hazard: HiddenHazard, step: Transition, data: Mapping[str, Any]) -> None:
+    """Write the fields this action may set, each checked (nothing is saved on a problem)."""
     for name in WRITABLE[step.action]:
-        if name in data and data[name] not in (None, ""):
-            value = data[name]
-            if name == "criterion":
-                hazard.criterion_id = getattr(value, "pk", value)
-            elif name in ("deadline", "plan_deadline") and isinstance(value, str):
-                try:
-                    setattr(hazard, name, dt.date.fromisoformat(value))
-                except ValueError as exc:
-                    raise InvalidInput(
-                        f"{name}: {value!r} is not a date (YYYY-MM-DD)", field=name
-                    ) from exc
-            else:
-                setattr(hazard, name, value)
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if name == "criterion":
+            key = str(getattr(value, "pk", value))
+            found = Criterion.objects.filter(
+                pk=int(key) if key.isascii() and key.isdigit() else -1, active=True
+            ).first()
+            if found is None:
+                raise InvalidInput(f"criterion: no criterion {key[:20]!r} in force", field=name)
+            hazard.criterion = found
+        elif name in ("deadline", "plan_deadline"):
+            try:
+                day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            except ValueError as exc:
+                message = f"{name}: {str(value)[:20]!r} is not a date (YYYY-MM-DD)"
+                raise InvalidInput(message, field=name) from exc
+            setattr(hazard, name, day)
+        elif name in CHOICES and str(value) not in CHOICES[name]:
+            known = ", ".join(CHOICES[name])
+            raise InvalidInput(f"{name}: {str(value)[:20]!r} is not one of {known}", field=name)
+        elif name == "responsible_phone" and (problem := mobile_problem(str(value))):
+            raise InvalidInput(f"responsible_phone: {problem}", field=name)
+        else:
+            limit = TEXT_LIMITS.get(name, 2000)
+            if len(str(value)) > limit:
+                raise InvalidInput(f"{name}: at most {limit} characters", field=name)
+            setattr(hazard, name, str(value))
 
 
 def record_event(
@@ -275,7 +310,7 @@ def record_event(
     )
 
 
-def _after_change(hazard: HiddenHazard) -> None:
+def after_change(hazard: HiddenHazard) -> None:
     """A hazard is a risk input of its enterprise: re-score it (when the risk app is present)."""
     if hazard.enterprise_id is None:
         return
