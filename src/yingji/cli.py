@@ -264,6 +264,7 @@ def _load_demo_risk() -> None:
         with console.status("示范风险数据 demo risk inputs…"):
             counts = demo.load()
         console.print(f"[green]demo risk inputs[/green] {json.dumps(counts)}")
+    _load_demo_hazards()  # before the first assessment, so open hazards count in the colours
     if CurrentRisk.objects.exists():
         return
     with _progress() as bar:
@@ -277,6 +278,22 @@ def _load_demo_risk() -> None:
         demo.supervise_high_risk()
         services.control.publish()
     console.print(f"[green]risk assessed[/green] {run.enterprises} enterprises {run.colour_counts}")
+
+
+def _load_demo_hazards() -> None:
+    from yingji.hazards import demo as hazards_demo
+
+    if hazards_demo.already_loaded():
+        console.print("[dim]demo hidden hazards already loaded[/dim]")
+        return
+    with console.status("示范隐患 demo hidden hazards…"):
+        counts = hazards_demo.load()
+    console.print(f"[green]demo hidden hazards[/green] {json.dumps(counts)}")
+    from yingji.demo import bind_enterprise_user
+
+    bound = bind_enterprise_user()
+    if bound:
+        console.print(f"[green]xihu_company[/green] acts for {bound}")
 
 
 def _run_web_and_worker(host: str, port: int) -> int:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from yingji.core import services
 from yingji.core.models import Role, User
+from yingji.hazards.models import OPEN_STATES
+from yingji.registry.models.enterprise import Enterprise, EnterpriseAccount
 
 DEMO_PASSWORD = "yingji-demo-2026"  # noqa: S105 - documented demo password, never for production
 
@@ -31,6 +34,8 @@ DEMO_USERS = (
     DemoUser("xihu_issuer", "西湖区预警签发 赵磊", "330106", (Role.WARNING_ISSUER,)),
     DemoUser("xihu_inspector", "西湖区执法人员 孙浩", "330106", (Role.INSPECTOR,)),
     DemoUser("xihu_grid", "网格员 周婷", "330106002", (Role.GRID_WORKER,)),
+    # Bound to an enterprise of 北山街道 with open hidden hazards once the demo is loaded.
+    DemoUser("xihu_company", "企业安全管理员 钱军", "330106002", (Role.ENTERPRISE_USER,)),
     DemoUser("binjiang_staff", "滨江区应急管理局 吴刚", "330108", (Role.COUNTY_STAFF,)),
     DemoUser("viewer", "只读用户", "33", (Role.VIEWER,)),
 )
@@ -53,3 +58,20 @@ def ensure_demo_users() -> list[DemoUser]:
             is_superuser=demo.superuser,
         )
     return list(DEMO_USERS)
+
+
+def bind_enterprise_user() -> str | None:
+    """Bind the demo enterprise user to the 北山街道 enterprise with the most open hazards."""
+    user = User.objects.filter(username="xihu_company").first()
+    if user is None or EnterpriseAccount.objects.filter(user=user).exists():
+        return None
+    enterprise = (
+        Enterprise.objects.filter(region_path__startswith="330106002", voided_at__isnull=True)
+        .annotate(open=Count("hidden_hazards", filter=Q(hidden_hazards__state__in=OPEN_STATES)))
+        .order_by("-open", "pk")
+        .first()
+    )
+    if enterprise is None:
+        return None
+    EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
+    return enterprise.name

@@ -9,7 +9,7 @@ class HazardsConfig(AppConfig):
     def ready(self) -> None:
         # Job kinds, the daily deadline sweep, and the link to the enterprise risk engine.
         from yingji.core import schedule
-        from yingji.hazards import links, services
+        from yingji.hazards import exports, links, services  # noqa: F401
 
         schedule.every(services.deadlines.SWEEP_KIND, schedule.DAY)
         links.connect()

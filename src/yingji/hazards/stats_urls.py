@@ -1,5 +1,9 @@
-"""Hidden-hazard statistics pages."""
+"""Hidden-hazard statistics pages, mounted at /hazards/stats/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from yingji.hazards import views_stats
+
+urlpatterns = [
+    path("", views_stats.stats_page, name="hazards-stats"),
+]

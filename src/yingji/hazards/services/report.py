@@ -194,8 +194,9 @@ def report(
             region_path=region.path,
             after=audit.snapshot(hazard),
         )
+        offices = {region.path[:6], region.path[:9]}  # the county, and the township (街道) if any
         notify.notify(
-            notify.office(region.path[:6], Cap.MANAGE_HAZARDS),
+            [u for path in sorted(offices) for u in notify.office(path, Cap.MANAGE_HAZARDS)],
             kind="hazard_reported",
             title=f"新隐患待登记 {hazard.code}: {hazard.title}",
             body=f"{hazard.get_source_display()} · {region.name} · {hazard.get_grade_display()}",

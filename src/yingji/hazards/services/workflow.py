@@ -256,6 +256,8 @@ def transition(
 
 def _write_fields(hazard: HiddenHazard, step: Transition, data: Mapping[str, Any]) -> None:
     """Write the fields this action may set, each checked (nothing is saved on a problem)."""
+    if data.get("grade") == Grade.GENERAL and "grade" in WRITABLE[step.action]:
+        hazard.criterion = None  # a general hazard cites no major-hazard criterion
     for name in WRITABLE[step.action]:
         value = data.get(name)
         if value in (None, ""):
