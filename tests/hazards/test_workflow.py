@@ -171,3 +171,15 @@ def test_reporting_a_major_hazard_rescores_the_enterprise_at_once(people, criter
     assert CurrentRisk.objects.get(enterprise=people.factory).colour < 2
     new_hazard(people, grade="major", criterion=str(criterion.pk))
     assert CurrentRisk.objects.get(enterprise=people.factory).colour >= 2
+
+
+def test_criteria_are_reference_data_an_administrator_maintains(client, make_user):
+    from yingji.hazards.models import Criterion
+
+    assert Criterion.objects.filter(standard="chemical").count() == 20
+    assert set(Criterion.objects.filter(standard="gongmao").values_list("group", flat=True)) == {
+        "管理类", "专项类"}  # fmt: skip
+    admin = make_user("root", "33", superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/hazards/criterion/?standard=chemical")
+    assert page.status_code == 200 and "安全阀、爆破片等安全附件未正常投用" in page.content.decode()
