@@ -15,7 +15,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Protocol
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 from yingji.core.models import Notification, User, UserRole
 from yingji.core.permissions import ROLE_CAPABILITIES, Cap
@@ -97,3 +98,16 @@ def office(path: str, cap: Cap) -> list[User]:
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if cap in caps]
     ids = UserRole.objects.filter(role__in=roles, user__region__path=path).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def inbox(user: User) -> QuerySet[Notification]:
+    """A user's in-app messages (their own only)."""
+    return Notification.objects.filter(recipient=user)
+
+
+def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread messages read (all, or those ``ids``); how many changed."""
+    unread = inbox(user).filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())

@@ -21,14 +21,13 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingji.core import notify
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
-from yingji.core.models import Notification
 from yingji.core.permissions import Cap, has
 from yingji.core.photos import open_photo
 from yingji.core.registry import selectors as registry_selectors
@@ -398,7 +397,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _inbox(request: HttpRequest) -> Any:
-    return Notification.objects.filter(recipient=request.user)
+    return notify.inbox(request.user)  # type: ignore[arg-type]
 
 
 @login_required
@@ -426,11 +425,14 @@ def inbox_count(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
     """Mark one message (``id``) or all of them (``all=1``) read."""
-    unread = _inbox(request).filter(read_at__isnull=True)
+    ids = None
     if request.POST.get("all") != "1":
-        ids = [i for i in request.POST.getlist("id") if i.isdigit() and len(i) < 19]
-        unread = unread.filter(pk__in=ids)
-    done = unread.update(read_at=timezone.now())
+        ids = [
+            int(i)
+            for i in request.POST.getlist("id")
+            if i.isascii() and i.isdigit() and len(i) < 19
+        ]
+    done = notify.mark_read(request.user, ids)  # type: ignore[arg-type]
     messages.success(request, _("%(n)s messages marked read.") % {"n": done})
     return redirect("hazards-inbox")
 
@@ -443,7 +445,7 @@ def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
     if note is None:
         raise Http404("No such message")
     if note.read_at is None:
-        _inbox(request).filter(pk=note.pk).update(read_at=timezone.now())
+        notify.mark_read(request.user, [note.pk])  # type: ignore[arg-type]
     link = note.link
     safe = link.startswith("/") and url_has_allowed_host_and_scheme(
         link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
