@@ -303,7 +303,7 @@ def test_illegal_transition_is_409_with_allowed_actions_and_changes_nothing(clie
     body = response.json()
     assert body["code"] == "illegal_transition"
     assert body["allowed"] == ["register", "void"]
-    assert "register" in body["message"] and "reported" in body["message"]
+    assert "register" in body["message"] and "已上报" in body["message"]
 
     after = HiddenHazard.objects.get(pk=pk)
     assert (after.state, after.acceptance_note, after.updated_at) == (

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yingji.core import audit
 from yingji.core.errors import Conflict, Forbidden, InvalidInput
@@ -60,10 +61,15 @@ class IllegalTransition(Conflict):
     """This action is not possible from the hazard's state (HTTP 409); ``allowed`` lists what is."""
 
     def __init__(self, hazard: HiddenHazard, action: str, allowed: list[str]) -> None:
-        state = State(hazard.state).label
+        names = "、".join(f"{LABELS.get(a, a)} ({a})" for a in allowed) or _("none")
         super().__init__(
-            f"Cannot {action} hazard {hazard.code} in state {hazard.state} ({state});"
-            f" allowed now: {', '.join(allowed) or 'none (the hazard is finished)'}",
+            _("Cannot %(action)s hazard %(code)s while it is %(state)s; allowed now: %(allowed)s")
+            % {
+                "action": f"{LABELS.get(action, action)} ({action})",
+                "code": hazard.code,
+                "state": State(hazard.state).label,
+                "allowed": names,
+            },
             code="illegal_transition",
         )
         self.allowed = allowed
@@ -83,13 +89,13 @@ def _registered(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     """Checked after the transition's fields are written onto ``h``."""
     problems = {}
     if h.deadline is None:
-        problems["deadline"] = "a rectification deadline is required to register a hazard"
+        problems["deadline"] = _("a rectification deadline is required to register a hazard")
     elif h.deadline < timezone.localdate():
-        problems["deadline"] = "the deadline lies in the past"
+        problems["deadline"] = _("the deadline lies in the past")
     if not h.responsible_person:
-        problems["responsible_person"] = "name the person responsible for the rectification"
+        problems["responsible_person"] = _("name the person responsible for the rectification")
     if h.grade == Grade.MAJOR and not h.criterion_id:
-        problems["criterion"] = (
+        problems["criterion"] = _(
             "a major hazard needs the criterion (判定标准条目) that makes it major"
         )
     return problems
@@ -99,7 +105,7 @@ def _planned(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     if h.grade != Grade.MAJOR:
         return {}
     return {
-        name: "a major hazard's 治理方案 must state this before rectification starts"
+        name: _("a major hazard's 治理方案 must state this before rectification starts")
         for name in PLAN_FIELDS
         if not getattr(h, name)
     }
@@ -108,16 +114,16 @@ def _planned(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
 def _rectified(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     problems = {}
     if not h.rectification_note:
-        problems["rectification_note"] = "describe what was done"
+        problems["rectification_note"] = _("describe what was done")
     has_photo = h.evidence.filter(kind=EvidenceKind.RECTIFICATION).exists()
     if h.grade == Grade.MAJOR and not has_photo and not data.get("_photos"):
-        problems["photo"] = "a major hazard needs at least one rectification photo"
+        problems["photo"] = _("a major hazard needs at least one rectification photo")
     return problems
 
 
 def _opinion(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     if not str(data.get("note") or "").strip():
-        return {"note": "give the acceptance opinion (or the reasons for rejecting)"}
+        return {"note": _("give the acceptance opinion (or the reasons for rejecting)")}
     return {}
 
 
@@ -133,7 +139,7 @@ def _closable(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
 
 def _reason(h: HiddenHazard, data: Mapping[str, Any]) -> dict[str, str]:
     if len(str(data.get("note") or "").strip()) < 4:
-        return {"note": "say why the hazard is voided (at least a few words)"}
+        return {"note": _("say why the hazard is voided (at least a few words)")}
     return {}
 
 
@@ -219,7 +225,7 @@ def transition(
             and hazard.grade == Grade.MAJOR
             and not may(actor, step, hazard)
         ):
-            raise Forbidden("A major hazard is registered by the bureau, not by the enterprise")
+            raise Forbidden(_("A major hazard is registered by the bureau, not by the enterprise"))
         problems = step.check(hazard, data) if step.check else {}
         if problems:
             field, message = next(iter(problems.items()))
