@@ -486,7 +486,6 @@ def test_photo_endpoint_serves_only_the_hazards_own_photos_to_those_who_may_see_
     assert response["Content-Type"] == "image/jpeg"
     assert "private" in response["Cache-Control"]
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
-    response.close()
 
     assert client.get(f"{URL}{first['id']}/photos/{other_photo}").status_code == 404
     assert client.get(f"{URL}{first['id']}/photos/not-a-uuid").status_code in (404, 422)
@@ -496,7 +495,6 @@ def test_photo_endpoint_serves_only_the_hazards_own_photos_to_those_who_may_see_
     client.force_login(p.manager)
     response = client.get(url)
     assert response.status_code == 200
-    response.close()
 
 
 def test_photo_location_is_kept_only_when_the_reporter_allows_it(client, people):
