@@ -30,6 +30,7 @@ from ninja import Router, Schema
 from ninja.params import P, QueryEx
 
 from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.params import parse_bbox
 from yingji.core.permissions import Cap, has
 from yingji.core.registry import selectors
 from yingji.core.registry import spec as specs
@@ -95,20 +96,10 @@ def parse_view(bbox: str, zoom: str) -> View:
         raise InvalidInput(f"zoom {zoom[:20]!r} is not a number", field="zoom") from None
     if not math.isfinite(level) or not 0 <= level <= MAX_ZOOM:
         raise InvalidInput(f"zoom must be a number from 0 to {MAX_ZOOM:g}", field="zoom")
-    parts = bbox.split(",")
-    try:
-        box = tuple(float(p) for p in parts)
-    except ValueError:
-        box = ()
-    if len(box) != 4 or not all(math.isfinite(v) for v in box):
-        raise InvalidInput("bbox must be four numbers: minLon,minLat,maxLon,maxLat", field="bbox")
+    box = parse_bbox(bbox)
+    if box is None:
+        raise InvalidInput("bbox is required: minLon,minLat,maxLon,maxLat", field="bbox")
     min_lon, min_lat, max_lon, max_lat = box
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise InvalidInput("bbox longitudes must lie within -180…180", field="bbox")
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        raise InvalidInput("bbox latitudes must lie within -90…90", field="bbox")
-    if min_lon >= max_lon or min_lat >= max_lat:
-        raise InvalidInput("bbox is inverted: give minLon,minLat,maxLon,maxLat", field="bbox")
     width, height = grid.view_px((min_lon, min_lat, max_lon, max_lat), level)
     if max(width, height) > MAX_VIEW_PX:
         raise InvalidInput(
