@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from yingji import cli_hazards, cli_registry, cli_risk, config
+from yingji import cli_hazards, cli_monitoring, cli_registry, cli_risk, config
 from yingji.cli_errors import CommandError
 
 console = Console(stderr=True)
@@ -390,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token_parsers(sub)
     cli_registry.add_parser(sub, _setup_django, _progress)
     cli_risk.add_parser(sub, _setup_django, _progress)
+    cli_monitoring.add_parser(sub)
     cli_hazards.add_parser(sub, _setup_django)
 
     p = sub.add_parser("manage", help="run a Django management command")
