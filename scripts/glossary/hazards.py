@@ -55,18 +55,20 @@ GLOSSARY = {
     "lifting opinion": "摘牌意见",
     "supervision (挂牌督办)": "挂牌督办",
 }
-GLOSSARY.update({
-    # workflow messages
-    "a rectification deadline is required to register a hazard": "登记隐患须填写整改期限",
-    "the deadline lies in the past": "整改期限不能早于今天",
-    "name the person responsible for the rectification": "请填写整改责任人",
-    "a major hazard needs the criterion (判定标准条目) that makes it major": "重大隐患须选择对应的判定标准条目",
-    "a major hazard's 治理方案 must state this before rectification starts": "重大隐患开始整改前，治理方案须写明此项",
-    "describe what was done": "请说明整改情况",
-    "a major hazard needs at least one rectification photo": "重大隐患须上传至少一张整改照片",
-    "give the acceptance opinion (or the reasons for rejecting)": "请填写验收意见（或不通过的理由）",
-    "say why the hazard is voided (at least a few words)": "请说明作废理由",
-    "A major hazard is registered by the bureau, not by the enterprise": "重大隐患须由监管部门登记，企业不能自行登记",
-    "none": "无",
-    "Cannot %(action)s hazard %(code)s while it is %(state)s; allowed now: %(allowed)s": "隐患 %(code)s 当前状态为“%(state)s”，不能执行“%(action)s”；当前可执行：%(allowed)s",
-})
+GLOSSARY.update(
+    {
+        # workflow messages
+        "a rectification deadline is required to register a hazard": "登记隐患须填写整改期限",
+        "the deadline lies in the past": "整改期限不能早于今天",
+        "name the person responsible for the rectification": "请填写整改责任人",
+        "a major hazard needs the criterion (判定标准条目) that makes it major": "重大隐患须选择对应的判定标准条目",
+        "a major hazard's 治理方案 must state this before rectification starts": "重大隐患开始整改前，治理方案须写明此项",
+        "describe what was done": "请说明整改情况",
+        "a major hazard needs at least one rectification photo": "重大隐患须上传至少一张整改照片",
+        "give the acceptance opinion (or the reasons for rejecting)": "请填写验收意见（或不通过的理由）",
+        "say why the hazard is voided (at least a few words)": "请说明作废理由",
+        "A major hazard is registered by the bureau, not by the enterprise": "重大隐患须由监管部门登记，企业不能自行登记",
+        "none": "无",
+        "Cannot %(action)s hazard %(code)s while it is %(state)s; allowed now: %(allowed)s": "隐患 %(code)s 当前状态为“%(state)s”，不能执行“%(action)s”；当前可执行：%(allowed)s",
+    }
+)
