@@ -225,6 +225,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _load_regions()
     users = ensure_demo_users()
     _load_demo_registries(args.scale)
+    _load_demo_monitoring()
     _load_demo_risk()
     from yingji.regions.selectors import level_counts
 
@@ -278,6 +279,17 @@ def _load_demo_risk() -> None:
         demo.supervise_high_risk()
         services.control.publish()
     console.print(f"[green]risk assessed[/green] {run.enterprises} enterprises {run.colour_counts}")
+
+
+def _load_demo_monitoring() -> None:
+    from yingji.monitoring import demo as monitoring_demo
+
+    if monitoring_demo.already_loaded():
+        console.print("[dim]demo monitoring network already loaded[/dim]")
+        return
+    with console.status("示范监测网络 demo monitoring network…"):
+        counts = monitoring_demo.load()
+    console.print(f"[green]demo monitoring network[/green] {json.dumps(counts)}")
 
 
 def _load_demo_hazards() -> None:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "yingji.registry",
     "yingji.risk",
     "yingji.hazards",
+    "yingji.monitoring",
     "yingji.web",
 ]
 

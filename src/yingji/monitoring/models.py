@@ -1,0 +1,185 @@
+"""The monitoring network: stations (where) and their sensors (what is measured, how often,
+and the thresholds that override the per-type defaults of :mod:`yingji.monitoring.thresholds`).
+
+Readings, rules and alarms come later and refer to sensors by their primary key.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.base import Located, RegistryRecord, scope_index
+from yingji.registry.models.enterprise import Enterprise, UpperCaseCharField
+from yingji.registry.models.hazard import HazardSource
+
+MIN_INTERVAL_S = 1
+MAX_INTERVAL_S = 86_400  # some gauges report once a day; slower is not monitoring
+
+# Letters, digits and - _ . (e.g. 33-RAIN-330106-001): a code ends up in file names, URLs,
+# MQTT topics and CSV files, so nothing else is accepted where it enters.
+validate_code = RegexValidator(
+    r"^[0-9A-Za-z][0-9A-Za-z_.\-]*\Z",
+    _("use letters, digits and - _ . only, starting with a letter or digit"),
+    code="code",
+)
+
+
+def validate_interval(value: int) -> None:
+    """Seconds between readings: at least 1 s, at most a day."""
+    if not MIN_INTERVAL_S <= value <= MAX_INTERVAL_S:
+        raise ValidationError(
+            _("must be between %(low)s and %(high)s seconds (1 s to one day)"),
+            code="interval",
+            params={"low": MIN_INTERVAL_S, "high": MAX_INTERVAL_S},
+        )
+
+
+class StationKind(models.TextChoices):
+    WEATHER = "weather", "气象站"
+    HYDROLOGY = "hydrology", "水文站"
+    GEOHAZARD = "geohazard", "地质灾害监测点"
+    ENTERPRISE = "enterprise", "企业监测点"
+    OTHER = "other", "其他"
+
+
+class Station(RegistryRecord, Located):
+    """A monitoring site: one place with one or more sensors."""
+
+    code = UpperCaseCharField(
+        _("station code"),
+        max_length=40,
+        unique=True,
+        validators=[validate_code],
+        help_text=_("e.g. 33-RAIN-330106-001"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("station type"), max_length=12, choices=StationKind.choices)
+    operator = models.CharField(
+        _("operator"), max_length=100, blank=True, help_text=_("The unit that runs the station")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="monitoring_stations",
+    )
+    hazard_source = models.ForeignKey(
+        HazardSource,
+        verbose_name=_("major hazard source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="monitoring_stations",
+    )
+    active = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("monitoring station")
+        verbose_name_plural = _("monitoring stations")
+        indexes = [
+            scope_index("station_scope"),
+            models.Index(fields=["updated_at"], name="station_updated"),
+            models.Index(fields=["kind", "region_path"], name="station_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class SensorType(models.TextChoices):
+    RAIN = "rain", "雨量"
+    WATER_LEVEL = "water_level", "水位"
+    WIND_SPEED = "wind_speed", "风速"
+    WIND_GUST = "wind_gust", "阵风"
+    TEMPERATURE = "temperature", "气温"
+    DISPLACEMENT = "displacement", "地表位移"
+    GAS_LEL = "gas_lel", "可燃气体"
+    TOXIC_PPM = "toxic_ppm", "有毒气体"
+    TANK_LEVEL = "tank_level", "储罐液位"
+    TANK_PRESSURE = "tank_pressure", "储罐压力"
+    TANK_TEMPERATURE = "tank_temperature", "储罐温度"
+
+
+class Unit(models.TextChoices):
+    """Units a reading may be in; which ones suit each type is in ``thresholds.UNITS``."""
+
+    MM = "mm", "mm"
+    M = "m", "m"
+    M_S = "m/s", "m/s"
+    CELSIUS = "℃", "℃"
+    LEL = "%LEL", "%LEL"
+    PPM = "ppm", "ppm"
+    MPA = "MPa", "MPa"
+    KPA = "kPa", "kPa"
+    PERCENT = "%", "%"
+
+
+class Sensor(RegistryRecord):
+    """One measured quantity at a station.
+
+    Thresholds are overrides: empty means "the type's default" (``thresholds.DEFAULTS``),
+    and :func:`yingji.monitoring.thresholds.effective` gives the values that apply. Which
+    thresholds a type uses (and in what unit) is documented in ``thresholds.USES``; a value
+    entered for a threshold the type does not use is refused rather than silently ignored.
+    """
+
+    code = UpperCaseCharField(
+        _("sensor code"),
+        max_length=48,
+        unique=True,
+        validators=[validate_code],
+        help_text=_("e.g. 33-RAIN-330106-001-R1"),
+    )
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="sensors"
+    )
+    type = models.CharField(_("sensor type"), max_length=16, choices=SensorType.choices)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    substance = models.CharField(
+        _("substance"),
+        max_length=50,
+        blank=True,
+        help_text=_("The gas or medium measured, e.g. 甲烷, 硫化氢, 液氨"),
+    )
+    expected_interval_s = models.PositiveIntegerField(
+        _("reporting interval (s)"),
+        validators=[validate_interval],
+        help_text=_("Expected seconds between readings; a sensor silent for longer is stale"),
+    )
+    warn_on = models.FloatField(_("warning on"), null=True, blank=True)
+    warn_off = models.FloatField(_("warning off"), null=True, blank=True)
+    alarm_on = models.FloatField(_("alarm on"), null=True, blank=True)
+    alarm_off = models.FloatField(_("alarm off"), null=True, blank=True)
+    rate_per_hour = models.FloatField(
+        _("rate alarm (per hour)"),
+        null=True,
+        blank=True,
+        help_text=_("Landslide displacement: alarm when it moves at least this many mm per hour"),
+    )
+    active = models.BooleanField(_("in service"), default=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+
+    scope_path_field = "station__region_path"
+
+    class Meta:
+        verbose_name = _("sensor")
+        verbose_name_plural = _("sensors")
+        indexes = [
+            models.Index(fields=["updated_at"], name="sensor_updated"),
+            models.Index(fields=["type", "active"], name="sensor_type"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expected_interval_s__gte=MIN_INTERVAL_S)
+                & models.Q(expected_interval_s__lte=MAX_INTERVAL_S),
+                name="sensor_interval_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.get_type_display()}"
