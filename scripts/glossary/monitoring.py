@@ -46,4 +46,16 @@ GLOSSARY = {
     "at or above": "不低于",
     "%(off_label)s (%(off)s) must be %(side)s %(on_label)s (%(on)s), or the level could never clear": "%(off_label)s（%(off)s）须%(side)s%(on_label)s（%(on)s），否则该级别永远无法解除",
     "the warning (%(warn)s) must come before the alarm (%(alarm)s)": "预警值（%(warn)s）须先于报警值（%(alarm)s）达到",
+    # readings and ingest
+    "reading": "监测数据",
+    "readings": "监测数据",
+    "observed at": "观测时间",
+    "measured value": "测量值",
+    "hourly aggregate": "小时统计",
+    "hourly aggregates": "小时统计",
+    "hour (UTC)": "小时（UTC）",
+    "number of readings": "数据条数",
+    "sum of readings": "累计值",
+    "lowest reading": "最小值",
+    "highest reading": "最大值",
 }

@@ -107,6 +107,7 @@ def _register_routers() -> None:
     from yingji.core.registry.maplayers import router as maplayers_router
     from yingji.hazards.api import router as hazards_router
     from yingji.hazards.stats_api import router as hazard_stats_router
+    from yingji.monitoring.api import router as ingest_router
     from yingji.regions.api import router as regions_router
     from yingji.registry.api import router as registry_ops_router
     from yingji.risk.api import router as risk_router
@@ -118,6 +119,7 @@ def _register_routers() -> None:
     api.add_router("/hazards/stats/", hazard_stats_router)
     api.add_router("/hazards/", hazards_router)
     api.add_router("/risk/", risk_router)
+    api.add_router("/ingest/", ingest_router)
     api.add_router("/", core_router)
 
 

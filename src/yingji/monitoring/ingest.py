@@ -1,0 +1,439 @@
+"""Ingest of sensor readings: the one use case HTTP, MQTT and file replay all go through.
+
+Its own module rather than ``services.py`` because it is the hot path (a million readings in
+seconds) and shares nothing with the registry and alarm services.
+
+Policy (returned to callers as :data:`POLICY`): every row is checked; the valid rows are
+stored and each invalid row is reported with its 1-based row number in the batch and the
+reason. Storing is idempotent on (sensor, timestamp): a reading already stored is counted as
+a duplicate and left as it was (the first value wins), so resending a batch changes nothing.
+A batch with no valid row stores nothing (the HTTP API answers 422). This deliberately
+differs from the registries' all-or-nothing imports: a gateway resending a batch because one
+reading of one broken sensor is bad would stall every other sensor's data.
+
+Durability: the rows are written in one transaction and :func:`ingest` returns after it
+committed, so a caller acknowledges only stored readings. On SQLite (WAL,
+``synchronous=NORMAL``, see ``settings._database``) a committed transaction survives the
+process being killed; a power cut or OS crash may lose the last transactions, which
+``synchronous=FULL`` would prevent at a cost. On PostgreSQL the commit waits for the WAL
+flush (``synchronous_commit=on``, the default).
+
+Checks, in this order (the first failing one is reported): row shape (three fields: sensor,
+ts, value); sensor known, within the caller's jurisdiction (one outside is reported as
+unknown, never revealed) and in service (sensor and station not voided nor inactive);
+timestamp ISO 8601 with a UTC offset or epoch seconds, at most :data:`FUTURE_SLACK` ahead
+of now; value a finite number within the physical range of the sensor's type and unit
+(:func:`physical_range`); no second reading of the same sensor at the same instant in the
+batch. Sensors are resolved from an in-memory snapshot of the registry (:func:`_network`),
+each distinct timestamp string is parsed once, and rows go to the database with one
+``executemany`` per chunk.
+
+Not yet: hourly aggregates are filled here (:func:`_add_to_hours`), but nothing ages raw
+readings out yet (retention is configuration of a later step); when it does, readings older
+than the retention horizon must be refused, because the aggregate of an hour whose raw rows
+are gone can no longer be recomputed exactly (see :func:`_recount_hours`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from yingji.core.errors import Forbidden
+from yingji.core.permissions import Cap, has
+from yingji.core.scoping import jurisdiction_of
+from yingji.kernels import codes
+from yingji.monitoring.models import (
+    HourlyAggregate,
+    Reading,
+    Sensor,
+    SensorType,
+    Station,
+    Unit,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yingji.core.models import User
+
+FUTURE_SLACK: Final = dt.timedelta(minutes=5)  # device clocks drift; more is a wrong clock
+CHUNK: Final = 5000
+MAX_CODE: Final = 48  # Sensor.code's length
+MAX_TEXT: Final = 40  # a timestamp or a number longer than this is not one
+FIELDS: Final = ("sensor", "ts", "value")
+
+POLICY: Final = (
+    "Valid rows are stored and each invalid row is reported with its 1-based row number "
+    "and the reason; a reading already stored for the same sensor and timestamp is counted "
+    "as a duplicate and left unchanged, so resending a batch is safe. A batch with no valid "
+    "row stores nothing (HTTP 422). The response is sent after the rows are committed."
+)
+
+T = SensorType
+# Physical ranges of readings: outside them the value is a fault (or a wrong unit), not data.
+_UNIT_RANGE: Final[Mapping[str, tuple[float, float]]] = {
+    Unit.MM: (0.0, math.inf),
+    Unit.M: (-math.inf, math.inf),
+    Unit.M_S: (0.0, 150.0),  # the strongest gust measured is 113 m/s
+    Unit.CELSIUS: (-273.15, math.inf),
+    Unit.LEL: (0.0, 100.0),
+    Unit.PPM: (0.0, 1_000_000.0),
+    Unit.MPA: (-0.1013, math.inf),  # gauge pressure: no lower than a full vacuum
+    Unit.KPA: (-101.3, math.inf),
+    Unit.PERCENT: (0.0, 100.0),
+}
+_TYPE_RANGE: Final[Mapping[str, tuple[float, float]]] = {
+    T.RAIN: (0.0, 2000.0),  # per interval; the 24-hour world record is 1,825 mm
+    T.TEMPERATURE: (-90.0, 65.0),  # air: the records are −89.2 ℃ and 56.7 ℃
+    T.DISPLACEMENT: (-math.inf, math.inf),  # a crack can close: signed millimetres
+}
+
+
+@functools.cache
+def physical_range(sensor_type: str, unit: str) -> tuple[float, float]:
+    """The closed interval a reading of this type in this unit must fall in."""
+    return _TYPE_RANGE.get(sensor_type) or _UNIT_RANGE.get(unit, (-math.inf, math.inf))
+
+
+@dataclass
+class Result:
+    accepted: int = 0  # readings newly stored
+    duplicates: int = 0  # valid readings that were already stored
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {row, sensor, reason}
+    policy: str = POLICY
+
+    @property
+    def valid(self) -> int:
+        return self.accepted + self.duplicates
+
+
+@dataclass(frozen=True)
+class _Sensor:
+    id: int
+    problem: str | None  # why its readings are refused, or None
+    low: float
+    high: float
+
+
+UNKNOWN: Final = "unknown sensor"
+TIME_FORMAT: Final = "timestamp must be ISO 8601 with a UTC offset, or epoch seconds"
+
+
+def may_post(actor: User | AnonymousUser) -> None:
+    """Readings come from sensor gateways (machine accounts) or registry staff, not from any
+    signed-in viewer; each sensor must also lie in the poster's jurisdiction."""
+    if not actor.is_authenticated:
+        raise Forbidden("Sign in, or send a sensor gateway's API token")
+    if not (getattr(actor, "is_machine", False) or has(actor, Cap.EDIT_REGISTRY)):
+        raise Forbidden(
+            "Readings are posted by sensor gateways (machine accounts) or registry staff",
+            code="not_a_gateway",
+        )
+
+
+def ingest(
+    actor: User | AnonymousUser,
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    *,
+    now: dt.datetime | None = None,
+) -> Result:
+    """Check ``rows`` (``{"sensor", "ts", "value"}`` mappings or 3-sequences), store the valid
+    ones in one transaction and report the rest; see the module's policy."""
+    may_post(actor)
+    now = now or timezone.now()
+    result = Result()
+    triples = _shape(rows, result.rejected)
+    sensors = _sensors(actor, {code for _, code, _, _ in triples if isinstance(code, str)})
+    times = _times({ts for _, _, ts, _ in triples}, now + FUTURE_SLACK)
+    valid, hours = _check(triples, sensors, times, result.rejected)
+    result.rejected.sort(key=lambda item: item["row"])
+    if valid:
+        with transaction.atomic():
+            result.accepted = _store(valid)
+            if result.accepted == len(valid):
+                _add_to_hours(hours)
+            else:
+                _recount_hours(hours)
+        result.duplicates = len(valid) - result.accepted
+    return result
+
+
+def _shape(
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]], rejected: list[dict[str, Any]]
+) -> list[tuple[int, Any, Any, Any]]:
+    """(row number, sensor, ts, value) of each well-formed row; the rest go to ``rejected``."""
+    out: list[tuple[int, Any, Any, Any]] = []
+    append = out.append
+    for number, row in enumerate(rows, 1):
+        if isinstance(row, Mapping):
+            if len(row) == 3 and "sensor" in row and "ts" in row and "value" in row:
+                code, ts, value = row["sensor"], row["ts"], row["value"]
+            else:
+                _reject(rejected, number, row.get("sensor"), _shape_problem(row))
+                continue
+        elif isinstance(row, (list, tuple)) and len(row) == 3:
+            code, ts, value = row
+        else:
+            count = len(row) if isinstance(row, (list, tuple)) else 0
+            _reject(rejected, number, None, f"expected 3 fields (sensor, ts, value), got {count}")
+            continue
+        if code is None or code == "":
+            _reject(rejected, number, None, "missing field sensor")
+        elif ts is None or ts == "":
+            _reject(rejected, number, code, "missing field ts")
+        elif not isinstance(ts, (str, int, float)) or isinstance(ts, bool):
+            _reject(rejected, number, code, TIME_FORMAT)
+        elif value is None or value == "":
+            _reject(rejected, number, code, "missing field value")
+        else:
+            append((number, code, ts, value))
+    return out
+
+
+def _shape_problem(row: Mapping[str, Any]) -> str:
+    unknown = sorted(str(key)[:20] for key in row if key not in FIELDS)
+    if unknown:
+        return f"unknown field {unknown[0]!r} (expected sensor, ts, value)"
+    missing = [name for name in FIELDS if name not in row]
+    return f"missing field {missing[0]}"
+
+
+def _reject(rejected: list[dict[str, Any]], number: int, code: Any, reason: str) -> None:
+    shown = code[:MAX_CODE] if isinstance(code, str) else None
+    rejected.append({"row": number, "sensor": shown, "reason": reason})
+
+
+def _sensors(actor: User | AnonymousUser, raw_codes: set[str]) -> dict[str, _Sensor]:
+    """Each raw code's sensor within ``actor``'s jurisdiction, case-insensitive."""
+    jurisdiction = jurisdiction_of(actor)
+    if jurisdiction.nothing:
+        return {}
+    low, high = (
+        ("", "\uffff") if jurisdiction.everything else codes.subtree_bounds(jurisdiction.path or "")
+    )
+    network = _network()
+    found: dict[str, _Sensor] = {}
+    for raw in raw_codes:
+        entry = network.get(raw.strip().upper()) if len(raw) <= MAX_CODE else None
+        if entry is not None and low <= entry[0] < high:  # outside: as if it did not exist
+            found[raw] = entry[1]
+    return found
+
+
+_cache: tuple[tuple[Any, ...], dict[str, tuple[str, _Sensor]]] = ((), {})
+
+
+def _network() -> dict[str, tuple[str, _Sensor]]:
+    """Every sensor by code, with its station's region path; reloaded when the registry changed.
+
+    Resolving 10,000 codes per batch cost more than storing the readings, so the table is
+    kept in memory per process and checked with one cheap query per batch: the row counts and
+    latest ``updated_at`` of sensors and stations, which every registry write (``save`` and
+    ``bulk_create`` set ``auto_now``) moves. A ``QuerySet.update`` of a sensor's code, type,
+    unit, service state or station would not: registry writes go through its services.
+    """
+    global _cache  # noqa: PLW0603 - one immutable snapshot, replaced whole
+    quote = connection.ops.quote_name
+    sensors, stations = quote(Sensor._meta.db_table), quote(Station._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {sensors}), (SELECT MAX(updated_at) FROM {sensors}),"  # noqa: S608 - quoted names
+            f" (SELECT COUNT(*) FROM {stations}), (SELECT MAX(updated_at) FROM {stations})"
+        )
+        version = (connection.alias, *cursor.fetchone())
+        if _cache[0] == version:
+            return _cache[1]
+        cursor.execute(
+            f"SELECT s.code, s.id, s.type, s.unit, st.region_path, s.active AND st.active"  # noqa: S608 - quoted names
+            f" AND s.voided_at IS NULL AND st.voided_at IS NULL FROM {sensors} s"
+            f" JOIN {stations} st ON st.id = s.station_id"
+        )
+        network = {}
+        for code, pk, kind, unit, path, in_service in cursor.fetchall():
+            low, high = physical_range(kind, unit)
+            problem = None if in_service else "sensor is not in service"
+            network[code] = (path, _Sensor(pk, problem, low, high))
+    _cache = (version, network)
+    return network
+
+
+# What a timestamp became: (database value, hour start as a database value) or a problem.
+_Time = tuple[Any, Any] | str
+
+
+def _times(raw_times: set[Any], latest: dt.datetime) -> dict[Any, _Time]:
+    """Parse each distinct timestamp once (a gateway's batch shares a few instants)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    utc = dt.UTC
+    out: dict[Any, _Time] = {}
+    for raw in raw_times:
+        moment = _parse_time(raw)
+        if isinstance(moment, str):
+            out[raw] = moment
+        elif moment > latest:
+            out[raw] = "timestamp is in the future (more than 5 minutes ahead of the server)"
+        else:
+            moment = moment.astimezone(utc)
+            out[raw] = (adapt(moment), adapt(moment.replace(minute=0, second=0, microsecond=0)))
+    return out
+
+
+def _parse_time(raw: Any) -> dt.datetime | str:
+    if isinstance(raw, str):
+        text = raw.strip()
+        if len(text) > MAX_TEXT:
+            return "timestamp is not ISO 8601 (too long)"
+        if not text.replace(".", "", 1).isdigit():
+            return _parse_iso(text)
+        raw = float(text)  # epoch seconds, as many loggers write them
+    if isinstance(raw, (int, float)):
+        try:
+            return dt.datetime.fromtimestamp(raw, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return "timestamp is out of range (epoch seconds expected)"
+    return TIME_FORMAT
+
+
+def _parse_iso(text: str) -> dt.datetime | str:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return "timestamp is not ISO 8601 (e.g. 2024-07-01T08:00:00+08:00)"
+    if moment.utcoffset() is None:
+        return "timestamp has no UTC offset (add +08:00 or Z)"
+    return moment
+
+
+def _check(
+    triples: list[tuple[int, Any, Any, Any]],
+    sensors: dict[str, _Sensor],
+    times: dict[Any, _Time],
+    rejected: list[dict[str, Any]],
+) -> tuple[list[tuple[int, Any, float]], dict[tuple[int, Any], list[float]]]:
+    """The valid rows as database tuples, and the batch's (count, sum, min, max) per hour."""
+    valid: list[tuple[int, Any, float]] = []
+    hours: dict[tuple[int, Any], list[float]] = {}
+    seen: dict[tuple[int, Any], int] = {}
+    append, finite, get_sensor, get_time = (
+        valid.append,
+        math.isfinite,
+        sensors.get,
+        times.__getitem__,
+    )
+    for number, code, ts, value in triples:
+        sensor = get_sensor(code) if isinstance(code, str) else None
+        if sensor is None:
+            _reject(rejected, number, code, UNKNOWN)
+            continue
+        if sensor.problem:
+            _reject(rejected, number, code, sensor.problem)
+            continue
+        moment = get_time(ts)
+        if isinstance(moment, str):
+            _reject(rejected, number, code, moment)
+            continue
+        number_value = _number(value)
+        if number_value is None or not finite(number_value):
+            _reject(rejected, number, code, "value is not a finite number")
+            continue
+        if not sensor.low <= number_value <= sensor.high:
+            _reject(rejected, number, code, _range_problem(number_value, sensor))
+            continue
+        db_ts, db_hour = moment
+        first = seen.setdefault((sensor.id, db_ts), number)
+        if first != number:
+            _reject(rejected, number, code, f"duplicate of row {first} in this batch")
+            continue
+        append((sensor.id, db_ts, number_value))
+        hour = hours.get((sensor.id, db_hour))
+        if hour is None:
+            hours[(sensor.id, db_hour)] = [1, number_value, number_value, number_value]
+        else:
+            hour[0] += 1
+            hour[1] += number_value
+            hour[2] = min(hour[2], number_value)
+            hour[3] = max(hour[3], number_value)
+    return valid, hours
+
+
+def _number(value: Any) -> float | None:
+    kind = type(value)
+    if kind is float or kind is int:
+        return float(value)
+    if kind is str and len(value) <= MAX_TEXT and "_" not in value:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _range_problem(value: float, sensor: _Sensor) -> str:
+    if value < sensor.low:
+        return f"value {value:g} is below the physical minimum {sensor.low:g}"
+    return f"value {value:g} is above the physical maximum {sensor.high:g}"
+
+
+def _store(valid: list[tuple[int, Any, float]]) -> int:
+    """Insert the rows, skipping those already stored; returns how many were new."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Reading._meta.db_table)} ({quote('sensor_id')}, {quote('ts')},"  # noqa: S608 - quoted model names
+        f" {quote('value')}) VALUES (%s, %s, %s)"
+        f" ON CONFLICT ({quote('sensor_id')}, {quote('ts')}) DO NOTHING"
+    )
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(valid), CHUNK):
+            cursor.executemany(sql, valid[start : start + CHUNK])
+            inserted += cursor.rowcount
+    return inserted
+
+
+def _add_to_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
+    """Every valid row was new: add the batch's per-hour figures to the stored ones."""
+    quote = connection.ops.quote_name
+    table = quote(HourlyAggregate._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (sensor_id, hour, count, sum, min, max)"  # noqa: S608 - quoted
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (sensor_id, hour) DO UPDATE SET"
+        f" count = {table}.count + excluded.count, sum = {table}.sum + excluded.sum,"
+        f" min = CASE WHEN excluded.min < {table}.min THEN excluded.min ELSE {table}.min END,"
+        f" max = CASE WHEN excluded.max > {table}.max THEN excluded.max ELSE {table}.max END"
+    )
+    rows = [(sensor, hour, int(n), total, low, high)
+            for (sensor, hour), (n, total, low, high) in hours.items()]  # fmt: skip
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
+
+
+def _recount_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
+    """Some rows were already stored: recompute the hours the batch touched from the raw rows
+    (which rows were new is not known after ``ON CONFLICT DO NOTHING``)."""
+    quote = connection.ops.quote_name
+    table = quote(HourlyAggregate._meta.db_table)
+    readings = quote(Reading._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (sensor_id, hour, count, sum, min, max)"  # noqa: S608 - quoted
+        f" SELECT %s, %s, COUNT(*), SUM(value), MIN(value), MAX(value) FROM {readings}"
+        " WHERE sensor_id = %s AND ts >= %s AND ts < %s"
+        " ON CONFLICT (sensor_id, hour) DO UPDATE SET count = excluded.count,"
+        " sum = excluded.sum, min = excluded.min, max = excluded.max"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = []
+    for sensor, hour in hours:
+        begin = dt.datetime.fromisoformat(str(hour)).replace(tzinfo=dt.UTC)
+        rows.append((sensor, hour, sensor, hour, adapt(begin + dt.timedelta(hours=1))))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
