@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Substr
 
 from yingji.core.errors import InvalidInput, NotFound
@@ -208,20 +208,27 @@ def card(actor: Actor, pk: Any) -> Card:
     return Card(enterprise, now, assessment, built, version, rows, fired, history, missing)
 
 
-def changes_since(actor: Actor, run: AssessmentRun, *, limit: int = 500) -> list[dict[str, Any]]:
-    """Enterprises whose current colour differs from their colour in an earlier full run."""
-    earlier = dict(
-        scope(Assessment.objects.filter(run=run), actor).values_list("enterprise_id", "colour")
+def changes_since(
+    actor: Actor, run: AssessmentRun, *, region: str = "", limit: int = 500
+) -> list[dict[str, Any]]:
+    """Enterprises whose current colour differs from their colour in an earlier full run:
+    one join, the run's assessments to each enterprise's current row (by primary keys)."""
+    require(actor, Cap.VIEW_RISK)
+    earlier = scope(Assessment.objects.filter(run=run), actor).filter(
+        enterprise__voided_at__isnull=True, enterprise__risk__isnull=False
     )
-    rows = []
-    for cur in current(actor).select_related("enterprise").iterator(chunk_size=2000):
-        before = earlier.get(cur.enterprise_id)
-        if before is not None and before != cur.colour:
-            rows.append({"enterprise": cur.enterprise, "before": colour_info(before),
-                         "after": colour_info(cur.colour), "score": cur.score})  # fmt: skip
-            if len(rows) >= limit:
-                break
-    return rows
+    if region:
+        earlier = earlier.filter(**_range("region_path", region_path(actor, region)))
+    changed = (
+        earlier.exclude(colour=F("enterprise__risk__colour"))
+        .select_related("enterprise", "enterprise__risk")
+        .order_by("-enterprise__risk__colour", "-enterprise__risk__score", "enterprise_id")
+    )[:limit]
+    return [
+        {"enterprise": old.enterprise, "before": colour_info(old.colour),
+         "after": colour_info(old.enterprise.risk.colour), "score": old.enterprise.risk.score}
+        for old in changed
+    ]  # fmt: skip
 
 
 def area_levels(actor: Actor, *, hazard: str, parent: Region) -> list[dict[str, Any]]:

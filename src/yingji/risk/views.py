@@ -267,11 +267,7 @@ def risk_list(request: HttpRequest) -> HttpResponse:
     since = _chosen_run(request, runs)
     changes = []
     if since is not None:
-        changes = [
-            row
-            for row in selectors.changes_since(user, since, limit=500)
-            if row["enterprise"].region_path.startswith(region.path)
-        ][:200]
+        changes = selectors.changes_since(user, since, region=region.code, limit=200)
     context = {
         "page": page,
         "region": region,
