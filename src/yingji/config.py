@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -36,6 +37,7 @@ class Config:
     debug: bool
     https: bool
     tile_url: str | None
+    monitoring: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -56,6 +58,7 @@ class Config:
             "YINGJI_DEBUG": self.debug,
             "YINGJI_HTTPS": self.https,
             "YINGJI_TILE_URL": self.tile_url,
+            **{name: self.monitoring.get(name) for name in MONITORING},
         }
 
 
@@ -137,6 +140,41 @@ def ensure_demo_secret_key(data_dir: Path) -> Path:
     return path
 
 
+MONITORING: Final = {
+    # name: (default, lowest, highest, what it is)
+    "YINGJI_READING_RETENTION_DAYS": (90, 2, 3650, "days raw readings are kept"),
+    "YINGJI_ALARM_HOLD_MINUTES": (60, 0, 1440, "minutes a cleared alarm stays open"),
+    "YINGJI_ALARM_ESCALATE_MINUTES": (
+        15,
+        1,
+        1440,
+        "minutes before an unacknowledged alarm escalates",
+    ),
+    "YINGJI_STALE_INTERVALS": (
+        3,
+        1,
+        100,
+        "reporting intervals of silence before a sensor is stale",
+    ),
+}
+
+
+def _whole_numbers(env: Mapping[str, str], errors: list[str]) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for name, (default, low, high, what) in MONITORING.items():
+        raw = env.get(name, "").strip()
+        if not raw:
+            values[name] = default
+        elif raw.isdigit() and low <= int(raw) <= high:
+            values[name] = int(raw)
+        else:
+            errors.append(
+                f"{name} ({what}) must be a whole number from {low} to {high}, not {raw!r}"
+            )
+            values[name] = default
+    return values
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the environment. Problems are collected in ``Config.errors``."""
     env = os.environ if env is None else env
@@ -195,5 +233,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         debug=flags["YINGJI_DEBUG"],
         https=flags["YINGJI_HTTPS"],
         tile_url=tile_url,
+        monitoring=_whole_numbers(env, errors),
         errors=errors,
     )

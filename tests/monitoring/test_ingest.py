@@ -89,10 +89,11 @@ def test_json_and_csv_store_the_same_readings(client, token):
         "accepted": 4, "duplicates": 0, "rejected": [], "rejected_count": 0, "policy": ""
     }  # fmt: skip
     assert stored() == from_json
-    assert from_json[0] == (GAS, T0 + dt.timedelta(minutes=3), 12.5)
-    assert [(code, ts - T0) for code, ts, _ in from_json[1:3]] == [
-        (RAIN, dt.timedelta(minutes=1)),
-        (RAIN, dt.timedelta(minutes=2)),
+    t0 = int(T0.timestamp())
+    assert from_json[0] == (GAS, t0 + 180, 12.5)
+    assert [(code, ts - t0) for code, ts, _ in from_json[1:3]] == [
+        (RAIN, 60),
+        (RAIN, 120),
     ]
 
 

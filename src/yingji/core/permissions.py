@@ -33,21 +33,30 @@ class Cap(StrEnum):
     REPORT_HAZARD = "hazards.report"
     MANAGE_HAZARDS = "hazards.manage"  # register, accept, reject, close (销号), void
     SUPERVISE_HAZARDS = "hazards.supervise"  # 挂牌督办 and lifting it
+    VIEW_ALARMS = "alarms.view"
+    HANDLE_ALARMS = "alarms.handle"  # acknowledge (确认) and dispose of sensor alarms
 
 
-_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS}
+_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS}
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
-          Cap.SUPERVISE_HAZARDS}  # fmt: skip
+          Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
     Role.COUNTY_STAFF: frozenset(_STAFF),
     # A township (街道) office registers, accepts and closes; it does not list (挂牌督办).
     Role.TOWNSHIP_STAFF: frozenset(
-        {*_READ, Cap.VIEW_AUDIT, Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS}
+        {
+            *_READ,
+            Cap.VIEW_AUDIT,
+            Cap.EDIT_REGISTRY,
+            Cap.REPORT_HAZARD,
+            Cap.MANAGE_HAZARDS,
+            Cap.HANDLE_ALARMS,
+        }  # fmt: skip
     ),
-    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD}),
+    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD, Cap.HANDLE_ALARMS}),
     Role.WARNING_REVIEWER: frozenset(_READ),
     Role.WARNING_ISSUER: frozenset(_READ),
     Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD}),

@@ -19,10 +19,16 @@ Real deployments drown in alarms, so a level series becomes *episodes*:
 
 The vectorised part finds the points where a sensor's level changes; the loop that assembles
 episodes runs over those changes only, a handful per storm, never per reading.
+
+Incremental use (``carry``): a live system judges each batch of new points as it arrives. The
+alarm still open from the previous batches is passed in per sensor (its start, level history
+and clear instant), and the batch continues it exactly as if the whole series had been
+evaluated at once; the returned episode keeps the carried ``start`` and full ``levels``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +36,7 @@ from numpy.typing import ArrayLike
 
 from yingji.kernels.rolling import IntArray, SeriesIndex
 
-__all__ = ["Episode", "episodes"]
+__all__ = ["Carried", "Episode", "episodes"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,17 @@ class Episode:
     """Index of the episode's first point in the input arrays."""
     stop: int
     """One past the index of its last point (points at or after ``end`` are not in it)."""
+    cleared: int | None = None
+    """While open: when the level last dropped below 蓝, if it has not come back since."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An episode left open by earlier points of a sensor: see "Incremental use"."""
+
+    start: int
+    levels: tuple[tuple[int, int], ...]
+    cleared: int | None = None
 
 
 @dataclass
@@ -63,7 +80,9 @@ class _Open:
 
     def close(self, end: int | None, stop: int) -> Episode:
         peak = max(level for level, _ in self.levels)
-        return Episode(self.sensor, self.start, end, peak, tuple(self.levels), self.first, stop)
+        cleared = self.cleared if end is None else None
+        levels = tuple(self.levels)
+        return Episode(self.sensor, self.start, end, peak, levels, self.first, stop, cleared)
 
 
 def episodes(
@@ -72,12 +91,16 @@ def episodes(
     levels: ArrayLike,
     *,
     hold_seconds: int,
-    until: int | None = None,
+    until: int | Mapping[int, int] | None = None,
+    carry: Mapping[int, Carried] | None = None,
 ) -> list[Episode]:
     """Alarm episodes of every sensor, in input order (points sorted by (sensor, time)).
 
     ``levels``: -1 = no alarm, 0..3 = blue..red, one per point. See the module docstring for
-    the start, level history, hold and end rules.
+    the start, level history, hold and end rules. ``carry``: the open episode of a sensor
+    (by code) before its first point here; its points must all come after ``start``.
+    ``until`` may also be given per sensor code (each sensor's data known up to its own
+    instant, as when gateways report at different times).
     """
     if hold_seconds < 0:
         raise ValueError("hold_seconds must be ≥ 0")
@@ -89,13 +112,21 @@ def episodes(
         return []
     if ((level < -1) | (level > 3)).any():
         raise ValueError("levels must be -1 (none) or 0..3 (blue..red)")
-    horizon = int(index.times.max()) if until is None else until
-    if horizon < index.times.max():
-        raise ValueError("until must not be before the last point")
+    last = int(index.times.max())
+    if until is None or isinstance(until, int):
+        horizon: int | Mapping[int, int] = last if until is None else until
+        if horizon < last:
+            raise ValueError("until must not be before the last point")
+    else:
+        horizon = until
+        ends = np.append(index.starts[1:], index.n) - 1
+        for i in ends.tolist():
+            if horizon.get(int(index.codes[i]), last) < index.times[i]:
+                raise ValueError(f"until of sensor {index.codes[i]} is before its last point")
     changed = np.ones(index.n, dtype=bool)
     changed[1:] = level[1:] != level[:-1]
     changed[index.starts] = True
-    builder = _Builder(index, hold_seconds, horizon)
+    builder = _Builder(index, hold_seconds, horizon, carry or {})
     for i in np.flatnonzero(changed).tolist():
         builder.point(i, int(level[i]))
     builder.flush()
@@ -105,8 +136,14 @@ def episodes(
 class _Builder:
     """Assembles episodes from the change points of a level series, in order."""
 
-    def __init__(self, index: SeriesIndex, hold: int, horizon: int) -> None:
-        self.index, self.hold, self.horizon = index, hold, horizon
+    def __init__(
+        self,
+        index: SeriesIndex,
+        hold: int,
+        horizon: int | Mapping[int, int],
+        carry: Mapping[int, Carried],
+    ) -> None:
+        self.index, self.hold, self.horizon, self.carry = index, hold, horizon, carry
         self.ends: IntArray = np.append(index.starts[1:], index.n)  # one past each sensor
         self.found: list[Episode] = []
         self.current: _Open | None = None
@@ -117,6 +154,9 @@ class _Builder:
         if current is not None and current.sensor != sensor:
             self.flush()
             current = None
+        if current is None and i == int(self.index.first[i]) and sensor in self.carry:
+            old = self.carry[sensor]
+            current = self.current = _Open(sensor, old.start, i, list(old.levels), old.cleared)
         if level < 0:
             if current is not None and current.cleared is None:
                 current.cleared = at
@@ -137,7 +177,10 @@ class _Builder:
         if episode is None:
             return
         group_end = int(self.ends[self.index.group[episode.first]])
-        if episode.cleared is None or episode.cleared + self.hold > self.horizon:
+        horizon = self.horizon
+        if not isinstance(horizon, int):
+            horizon = horizon.get(episode.sensor, int(self.index.times[group_end - 1]))
+        if episode.cleared is None or episode.cleared + self.hold > horizon:
             self.found.append(episode.close(None, group_end))
             return
         end = episode.cleared + self.hold

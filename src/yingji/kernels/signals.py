@@ -168,9 +168,9 @@ def hysteresis(
     times: ArrayLike,
     values: ArrayLike,
     *,
-    on: float,
-    off: float,
-    min_seconds: int = 0,
+    on: float | ArrayLike,
+    off: float | ArrayLike,
+    min_seconds: int | ArrayLike = 0,
     direction: Literal["above", "below"] = "above",
     index: SeriesIndex | None = None,
 ) -> BoolArray:
@@ -182,6 +182,8 @@ def hysteresis(
     ``min_seconds``: the alarm shows only once it has been on for that long, measured from the
     reading that switched it on to the current reading, so a spike shorter than that never
     alarms. Vectorised: the state is the last switching event, carried forward per sensor.
+    ``on``, ``off`` and ``min_seconds`` are one number or one per reading (sensors with their
+    own thresholds in one call).
     """
     index = index or SeriesIndex(sensors, times)
     v = np.asarray(values, dtype=np.float64)
@@ -190,10 +192,16 @@ def hysteresis(
     if direction not in ("above", "below"):
         raise ValueError(f"direction must be 'above' or 'below', not {direction!r}")
     sign = 1.0 if direction == "above" else -1.0
-    v, on_at, off_at = sign * v, sign * on, sign * off
-    if off_at > on_at:
+    on_at = sign * np.asarray(on, dtype=np.float64)
+    off_at = sign * np.asarray(off, dtype=np.float64)
+    minimum = np.asarray(min_seconds, dtype=np.int64)
+    v = sign * v
+    for name, given in (("on", on_at), ("off", off_at), ("min_seconds", minimum)):
+        if given.ndim and given.shape != (index.n,):
+            raise ValueError(f"{name} must be one number or one per reading ({index.n})")
+    if (off_at > on_at).any():
         raise ValueError(f"off threshold {off} must not be beyond the on threshold {on}")
-    if min_seconds < 0:
+    if (minimum < 0).any():
         raise ValueError("min_seconds must be ≥ 0")
     event = np.where(v >= on_at, 1, np.where(v < off_at, -1, 0)).astype(np.int8)
     starts = index.starts
@@ -204,5 +212,5 @@ def hysteresis(
     switched_on[1:] &= ~state[:-1]
     switched_on[starts] = state[starts]
     onset = np.maximum.accumulate(np.where(switched_on, index.rows, 0))
-    shown: BoolArray = state & (index.times - index.times[onset] >= min_seconds)
+    shown: BoolArray = state & (index.times - index.times[onset] >= minimum)
     return shown

@@ -7,9 +7,13 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        # The station and sensor registries, and their Excel exports.
+        # The station and sensor registries and their Excel exports; the alarm sweep every
+        # minute and the daily raw-reading retention.
+        from yingji.core import schedule
         from yingji.core.registry import excel
-        from yingji.monitoring import specs
+        from yingji.monitoring import services, specs
 
         excel.register_export(specs.STATIONS)
         excel.register_export(specs.SENSORS)
+        schedule.every(services.SWEEP_KIND, 60)
+        schedule.every(services.PURGE_KIND, schedule.DAY)

@@ -11,38 +11,46 @@ A batch with no valid row stores nothing (the HTTP API answers 422). This delibe
 differs from the registries' all-or-nothing imports: a gateway resending a batch because one
 reading of one broken sensor is bad would stall every other sensor's data.
 
-Durability: the rows are written in one transaction and :func:`ingest` returns after it
-committed, so a caller acknowledges only stored readings. On SQLite (WAL,
-``synchronous=NORMAL``, see ``settings._database``) a committed transaction survives the
-process being killed; a power cut or OS crash may lose the last transactions, which
-``synchronous=FULL`` would prevent at a cost. On PostgreSQL the commit waits for the WAL
-flush (``synchronous_commit=on``, the default).
+Durability: the rows are written in one transaction, together with the hourly aggregates and
+each sensor's latest value (:class:`~yingji.monitoring.models.SensorState`), and
+:func:`ingest` returns after it committed, so a caller acknowledges only stored readings. On
+SQLite (WAL, ``synchronous=NORMAL``, see ``settings._database``) a committed transaction
+survives the process being killed; a power cut or OS crash may lose the last transactions,
+which ``synchronous=FULL`` would prevent at a cost. On PostgreSQL the commit waits for the
+WAL flush (``synchronous_commit=on``, the default).
 
 Checks, in this order (the first failing one is reported): row shape (three fields: sensor,
 ts, value); sensor known, within the caller's jurisdiction (one outside is reported as
 unknown, never revealed) and in service (sensor and station not voided nor inactive);
-timestamp ISO 8601 with a UTC offset or epoch seconds, at most :data:`FUTURE_SLACK` ahead
-of now; value a finite number within the physical range of the sensor's type and unit
-(:func:`physical_range`); no second reading of the same sensor at the same instant in the
-batch. Sensors are resolved from an in-memory snapshot of the registry (:func:`_network`),
-each distinct timestamp string is parsed once, and rows go to the database with one
-``executemany`` per chunk.
+timestamp ISO 8601 with a UTC offset or epoch seconds, at most :data:`FUTURE_SLACK` ahead of
+now and not older than the retention period (``settings.READING_RETENTION_DAYS``; a fraction
+of a second is dropped: one reading per sensor and second); value a finite number within the
+physical range of the sensor's type and unit (:func:`physical_range`); no second reading of
+the same sensor at the same instant in the batch. Sensors are resolved from an in-memory
+snapshot of the registry (:func:`_network`), each distinct timestamp string is parsed once,
+and rows go to the database with one ``executemany`` per chunk.
 
-Not yet: hourly aggregates are filled here (:func:`_add_to_hours`), but nothing ages raw
-readings out yet (retention is configuration of a later step); when it does, readings older
-than the retention horizon must be refused, because the aggregate of an hour whose raw rows
-are gone can no longer be recomputed exactly (see :func:`_recount_hours`).
+Readings older than the retention horizon are refused because raw rows that old are deleted
+(:func:`yingji.monitoring.services.purge_readings`) and the aggregate of an hour whose raw
+rows are gone could no longer be recomputed exactly (see :func:`_recount_hours`).
+
+Alarms: after the commit, the rules judge the new readings of the sensors in the batch
+(:func:`yingji.monitoring.evaluation.evaluate`), so an alarm is visible when the post is
+answered. A failure there is logged and does not undo or refuse the stored readings: the
+periodic sweep judges whatever is still pending.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -50,10 +58,12 @@ from yingji.core.errors import Forbidden
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import jurisdiction_of
 from yingji.kernels import codes
+from yingji.monitoring import evaluation, network
 from yingji.monitoring.models import (
     HourlyAggregate,
     Reading,
     Sensor,
+    SensorState,
     SensorType,
     Station,
     Unit,
@@ -64,6 +74,7 @@ if TYPE_CHECKING:
 
     from yingji.core.models import User
 
+logger = logging.getLogger(__name__)
 FUTURE_SLACK: Final = dt.timedelta(minutes=5)  # device clocks drift; more is a wrong clock
 CHUNK: Final = 5000
 MAX_CODE: Final = 48  # Sensor.code's length
@@ -152,8 +163,9 @@ def ingest(
     result = Result()
     triples = _shape(rows, result.rejected)
     sensors = _sensors(actor, {code for _, code, _, _ in triples if isinstance(code, str)})
-    times = _times({ts for _, _, ts, _ in triples}, now + FUTURE_SLACK)
-    valid, hours = _check(triples, sensors, times, result.rejected)
+    oldest = now - dt.timedelta(days=settings.READING_RETENTION_DAYS)
+    times = _times({ts for _, _, ts, _ in triples}, oldest, now + FUTURE_SLACK)
+    valid, hours, latest = _check(triples, sensors, times, result.rejected)
     result.rejected.sort(key=lambda item: item["row"])
     if valid:
         with transaction.atomic():
@@ -162,8 +174,20 @@ def ingest(
                 _add_to_hours(hours)
             else:
                 _recount_hours(hours)
+            _note_latest(latest)
         result.duplicates = len(valid) - result.accepted
+        _judge(list(latest))
     return result
+
+
+def _judge(sensor_ids: list[int]) -> None:
+    """Run the rules on the stored batch; never let a rule failure fail the ingest."""
+    try:
+        evaluation.evaluate(sensor_ids)
+    except Exception:  # the readings are committed; the sweep retries the pending ones
+        logger.exception(
+            "alarm evaluation failed for %d sensors; the sweep will retry", len(sensor_ids)
+        )
 
 
 def _shape(
@@ -232,57 +256,51 @@ _cache: tuple[tuple[Any, ...], dict[str, tuple[str, _Sensor]]] = ((), {})
 
 
 def _network() -> dict[str, tuple[str, _Sensor]]:
-    """Every sensor by code, with its station's region path; reloaded when the registry changed.
-
-    Resolving 10,000 codes per batch cost more than storing the readings, so the table is
-    kept in memory per process and checked with one cheap query per batch: the row counts and
-    latest ``updated_at`` of sensors and stations, which every registry write (``save`` and
-    ``bulk_create`` set ``auto_now``) moves. A ``QuerySet.update`` of a sensor's code, type,
-    unit, service state or station would not: registry writes go through its services.
-    """
+    """Every sensor by code, with its station's region path; reloaded when the registry changed
+    (:func:`yingji.monitoring.network.version`, one cheap query per batch)."""
     global _cache  # noqa: PLW0603 - one immutable snapshot, replaced whole
+    current = network.version()
+    if _cache[0] == current:
+        return _cache[1]
     quote = connection.ops.quote_name
     sensors, stations = quote(Sensor._meta.db_table), quote(Station._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {sensors}), (SELECT MAX(updated_at) FROM {sensors}),"  # noqa: S608 - quoted names
-            f" (SELECT COUNT(*) FROM {stations}), (SELECT MAX(updated_at) FROM {stations})"
-        )
-        version = (connection.alias, *cursor.fetchone())
-        if _cache[0] == version:
-            return _cache[1]
         cursor.execute(
             f"SELECT s.code, s.id, s.type, s.unit, st.region_path, s.active AND st.active"  # noqa: S608 - quoted names
             f" AND s.voided_at IS NULL AND st.voided_at IS NULL FROM {sensors} s"
             f" JOIN {stations} st ON st.id = s.station_id"
         )
-        network = {}
+        found = {}
         for code, pk, kind, unit, path, in_service in cursor.fetchall():
             low, high = physical_range(kind, unit)
             problem = None if in_service else "sensor is not in service"
-            network[code] = (path, _Sensor(pk, problem, low, high))
-    _cache = (version, network)
-    return network
+            found[code] = (path, _Sensor(pk, problem, low, high))
+    _cache = (current, found)
+    return found
 
 
-# What a timestamp became: (database value, hour start as a database value) or a problem.
-_Time = tuple[Any, Any] | str
+# What a timestamp became: (epoch seconds, start of its hour in epoch seconds) or a problem.
+_Time = tuple[int, int] | str
 
 
-def _times(raw_times: set[Any], latest: dt.datetime) -> dict[Any, _Time]:
+def _times(raw_times: set[Any], oldest: dt.datetime, latest: dt.datetime) -> dict[Any, _Time]:
     """Parse each distinct timestamp once (a gateway's batch shares a few instants)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    utc = dt.UTC
     out: dict[Any, _Time] = {}
+    too_old = (
+        f"timestamp is older than the retention period ({settings.READING_RETENTION_DAYS} "
+        "days); readings that old are not kept"
+    )
     for raw in raw_times:
         moment = _parse_time(raw)
         if isinstance(moment, str):
             out[raw] = moment
         elif moment > latest:
             out[raw] = "timestamp is in the future (more than 5 minutes ahead of the server)"
+        elif moment < oldest:
+            out[raw] = too_old
         else:
-            moment = moment.astimezone(utc)
-            out[raw] = (adapt(moment), adapt(moment.replace(minute=0, second=0, microsecond=0)))
+            epoch = math.floor(moment.timestamp())
+            out[raw] = (epoch, epoch - epoch % 3600)
     return out
 
 
@@ -312,16 +330,21 @@ def _parse_iso(text: str) -> dt.datetime | str:
     return moment
 
 
+Row = tuple[int, int, float]  # sensor id, epoch seconds, value
+
+
 def _check(
     triples: list[tuple[int, Any, Any, Any]],
     sensors: dict[str, _Sensor],
     times: dict[Any, _Time],
     rejected: list[dict[str, Any]],
-) -> tuple[list[tuple[int, Any, float]], dict[tuple[int, Any], list[float]]]:
-    """The valid rows as database tuples, and the batch's (count, sum, min, max) per hour."""
-    valid: list[tuple[int, Any, float]] = []
-    hours: dict[tuple[int, Any], list[float]] = {}
-    seen: dict[tuple[int, Any], int] = {}
+) -> tuple[list[Row], dict[tuple[int, int], list[float]], dict[int, tuple[int, float]]]:
+    """The valid rows as database tuples, the batch's (count, sum, min, max) per hour, and
+    each sensor's latest (ts, value) in the batch."""
+    valid: list[Row] = []
+    hours: dict[tuple[int, int], list[float]] = {}
+    latest: dict[int, tuple[int, float]] = {}
+    seen: dict[tuple[int, int], int] = {}
     append, finite, get_sensor, get_time = (
         valid.append,
         math.isfinite,
@@ -353,6 +376,9 @@ def _check(
             _reject(rejected, number, code, f"duplicate of row {first} in this batch")
             continue
         append((sensor.id, db_ts, number_value))
+        last = latest.get(sensor.id)
+        if last is None or db_ts > last[0]:
+            latest[sensor.id] = (db_ts, number_value)
         hour = hours.get((sensor.id, db_hour))
         if hour is None:
             hours[(sensor.id, db_hour)] = [1, number_value, number_value, number_value]
@@ -361,7 +387,7 @@ def _check(
             hour[1] += number_value
             hour[2] = min(hour[2], number_value)
             hour[3] = max(hour[3], number_value)
-    return valid, hours
+    return valid, hours, latest
 
 
 def _number(value: Any) -> float | None:
@@ -382,7 +408,7 @@ def _range_problem(value: float, sensor: _Sensor) -> str:
     return f"value {value:g} is above the physical maximum {sensor.high:g}"
 
 
-def _store(valid: list[tuple[int, Any, float]]) -> int:
+def _store(valid: list[Row]) -> int:
     """Insert the rows, skipping those already stored; returns how many were new."""
     quote = connection.ops.quote_name
     sql = (
@@ -398,7 +424,7 @@ def _store(valid: list[tuple[int, Any, float]]) -> int:
     return inserted
 
 
-def _add_to_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
+def _add_to_hours(hours: dict[tuple[int, int], list[float]]) -> None:
     """Every valid row was new: add the batch's per-hour figures to the stored ones."""
     quote = connection.ops.quote_name
     table = quote(HourlyAggregate._meta.db_table)
@@ -416,7 +442,7 @@ def _add_to_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
             cursor.executemany(sql, rows[start : start + CHUNK])
 
 
-def _recount_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
+def _recount_hours(hours: dict[tuple[int, int], list[float]]) -> None:
     """Some rows were already stored: recompute the hours the batch touched from the raw rows
     (which rows were new is not known after ``ON CONFLICT DO NOTHING``)."""
     quote = connection.ops.quote_name
@@ -429,11 +455,24 @@ def _recount_hours(hours: dict[tuple[int, Any], list[float]]) -> None:
         " ON CONFLICT (sensor_id, hour) DO UPDATE SET count = excluded.count,"
         " sum = excluded.sum, min = excluded.min, max = excluded.max"
     )
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = []
-    for sensor, hour in hours:
-        begin = dt.datetime.fromisoformat(str(hour)).replace(tzinfo=dt.UTC)
-        rows.append((sensor, hour, sensor, hour, adapt(begin + dt.timedelta(hours=1))))
+    rows = [(sensor, hour, sensor, hour, hour + 3600) for sensor, hour in hours]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
+
+
+def _note_latest(latest: dict[int, tuple[int, float]]) -> None:
+    """Each sensor's latest reading, kept only if it is newer than the one already noted."""
+    quote = connection.ops.quote_name
+    table = quote(SensorState._meta.db_table)
+    newer = f"excluded.last_ts > {table}.last_ts"
+    sql = (
+        f"INSERT INTO {table} (sensor_id, last_ts, last_value, evaluated_to)"  # noqa: S608 - quoted
+        " VALUES (%s, %s, %s, 0) ON CONFLICT (sensor_id) DO UPDATE SET"
+        f" last_value = CASE WHEN {newer} THEN excluded.last_value ELSE {table}.last_value END,"
+        f" last_ts = CASE WHEN {newer} THEN excluded.last_ts ELSE {table}.last_ts END"
+    )
+    rows = [(sensor, ts, value) for sensor, (ts, value) in latest.items()]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             cursor.executemany(sql, rows[start : start + CHUNK])

@@ -186,18 +186,21 @@ class Sensor(RegistryRecord):
 
 
 class Reading(models.Model):
-    """One measured value of a sensor at an instant (UTC): the raw series the rules read.
+    """One measured value of a sensor at an instant: the raw series the rules read.
 
-    Kept as narrow as a row can be (id, sensor, ts, value) because there are millions a day.
+    Kept as narrow as a row can be (sensor, ts, value) because there are millions a day.
     ``(sensor, ts)`` is the primary key: it is the idempotency key of ingest (a resent batch changes
     nothing) and its index serves "the last N hours of sensor X" (an equality on the sensor,
     a range on the time, read forwards or backwards). The foreign key is not enforced by the
     database (``db_constraint=False``): sensors are never deleted, only voided, and ingest
     resolves every sensor before writing; a per-row constraint check would only cost time.
 
-    The primary key is ``(sensor, ts)`` itself rather than a surrogate id: one index instead
-    of two, and no ``AUTOINCREMENT`` bookkeeping per row on SQLite (together about 1.5× the
-    insert rate; ``bench/bench_ingest.py``). The admin does not list composite-key models.
+    ``ts`` is UTC epoch seconds (an integer), the unit of the rule kernels: one reading per
+    sensor and second. An integer is half the bytes of SQLite's datetime text, needs no
+    conversion on the way in or out, and compares as fast as anything can; together with the
+    composite key (no surrogate id, one index) the insert rate is about twice that of a
+    datetime column with an id (``bench/bench_ingest.py``). The admin does not list
+    composite-key models.
     """
 
     pk = models.CompositePrimaryKey("sensor", "ts")
@@ -209,7 +212,7 @@ class Reading(models.Model):
         db_index=False,  # the primary key (sensor, ts) leads with the sensor
         related_name="readings",
     )
-    ts = models.DateTimeField(_("observed at"))
+    ts = models.BigIntegerField(_("observed at (epoch seconds, UTC)"))
     value = models.FloatField(_("measured value"))
 
     class Meta:
@@ -217,14 +220,15 @@ class Reading(models.Model):
         verbose_name_plural = _("readings")
 
     def __str__(self) -> str:
-        return f"{self.sensor_id} {self.ts:%Y-%m-%d %H:%M:%S} {self.value}"
+        return f"{self.sensor_id} {self.ts} {self.value}"
 
 
 class HourlyAggregate(models.Model):
     """Count, sum, minimum and maximum of a sensor's readings in one UTC hour.
 
-    Kept after the raw readings of that hour age out, so long series (months of rain) stay
-    cheap to show. ``hour`` is the start of the hour, ``(sensor, hour)`` is unique.
+    Kept after the raw readings of that hour age out (retention), so long series (months of
+    rain) stay cheap to show. ``hour`` is the start of the hour in epoch seconds (a multiple
+    of 3600); ``(sensor, hour)`` is the primary key.
     """
 
     pk = models.CompositePrimaryKey("sensor", "hour")
@@ -236,7 +240,7 @@ class HourlyAggregate(models.Model):
         db_index=False,  # the primary key (sensor, hour) leads with the sensor
         related_name="hourly",
     )
-    hour = models.DateTimeField(_("hour (UTC)"))
+    hour = models.BigIntegerField(_("hour start (epoch seconds, UTC)"))
     count = models.PositiveIntegerField(_("number of readings"))
     sum = models.FloatField(_("sum of readings"))
     min = models.FloatField(_("lowest reading"))
@@ -247,4 +251,138 @@ class HourlyAggregate(models.Model):
         verbose_name_plural = _("hourly aggregates")
 
     def __str__(self) -> str:
-        return f"{self.sensor_id} {self.hour:%Y-%m-%d %H}h n={self.count}"
+        return f"{self.sensor_id} {self.hour} n={self.count}"
+
+
+class SensorState(models.Model):
+    """Per sensor that ever reported: its latest reading and how far the rules have looked.
+
+    Written by ingest in the same transaction as the readings (so the station map shows the
+    latest value without scanning the series) and by the rule evaluation, which moves
+    ``evaluated_to`` to the last instant it judged. Readings with ``ts`` after it are pending:
+    the evaluation that runs after each ingest, and the periodic sweep after a crash, take
+    them up. A reading that arrives for an instant already judged is stored and aggregated
+    but raises no alarm retroactively.
+    """
+
+    sensor = models.OneToOneField(
+        Sensor,
+        verbose_name=_("sensor"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="state",
+    )
+    last_ts = models.BigIntegerField(_("latest reading at (epoch seconds)"))
+    last_value = models.FloatField(_("latest value"))
+    evaluated_to = models.BigIntegerField(_("rules evaluated up to (epoch seconds)"), default=0)
+
+    class Meta:
+        verbose_name = _("sensor state")
+        verbose_name_plural = _("sensor states")
+        indexes = [models.Index(fields=["last_ts"], name="sensorstate_last")]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} @{self.last_ts} = {self.last_value}"
+
+
+class Rule(models.TextChoices):
+    """What raised an alarm (one open alarm per sensor and rule)."""
+
+    RAINSTORM = "rainstorm", "暴雨"
+    GALE = "gale", "大风"
+    THRESHOLD = "threshold", "超阈值"
+    RATE = "rate", "变化速率"
+    STUCK = "stuck", "数据不变"
+    STALE = "stale", "数据中断"
+
+
+class Disposition(models.TextChoices):
+    """A duty officer's verdict on an alarm (处置结论)."""
+
+    REAL = "real", "真实告警"
+    FALSE = "false", "误报"
+    TEST = "test", "测试"
+    MAINTENANCE = "maintenance", "设备维护"
+    DUPLICATE = "duplicate", "重复告警"
+
+
+class Alarm(models.Model):
+    """One episode of one rule on one sensor: raised, its level rising and falling, cleared.
+
+    Repeats update the open alarm instead of adding rows (a unique constraint allows one open
+    alarm per sensor and rule). ``levels`` is the history [[level, epoch seconds], ...] with
+    levels 0..3 = 蓝/黄/橙/红; ``cleared_at`` is when the condition last stopped, and the
+    alarm closes (``ended_at``) once it stayed clear for the hold time. Handling is separate
+    from the condition: a duty officer acknowledges (确认) and gives a disposition with a note,
+    on an open or an already closed alarm; an alarm unacknowledged for too long escalates to
+    the office one level up, and again.
+    """
+
+    sensor = models.ForeignKey(
+        Sensor, verbose_name=_("sensor"), on_delete=models.PROTECT, related_name="alarms"
+    )
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices)
+    region_path = models.CharField(_("region path"), max_length=64, db_index=True)
+    level = models.SmallIntegerField(_("current level"))
+    peak = models.SmallIntegerField(_("highest level"))
+    levels = models.JSONField(_("level history"), default=list)
+    value = models.FloatField(_("latest value"), null=True, blank=True)
+    peak_value = models.FloatField(_("peak value"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    last_at = models.DateTimeField(_("last evaluated at"))
+    cleared_at = models.DateTimeField(_("condition cleared at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    raised_at = models.DateTimeField(_("raised at (server time)"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    disposition = models.CharField(
+        _("disposition"), max_length=12, choices=Disposition.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    disposed_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("disposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    escalations = models.PositiveSmallIntegerField(_("times escalated"), default=0)
+    escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
+
+    scope_path_field = "region_path"
+
+    class Meta:
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "rule"],
+                condition=models.Q(ended_at__isnull=True),
+                name="alarm_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ended_at", "region_path"], name="alarm_open"),
+            models.Index(fields=["acknowledged_at", "raised_at"], name="alarm_unacked"),
+            models.Index(fields=["sensor", "started_at"], name="alarm_sensor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.rule} L{self.level} from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
