@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from yingji.core.registry import services
+from yingji.monitoring.ingest import ingest
 from yingji.monitoring.specs import SENSORS, STATIONS
 from yingji.registry.models.enterprise import Enterprise
 from yingji.registry.models.hazard import HazardSource
@@ -84,6 +85,33 @@ def make_source(db: None) -> Callable[..., HazardSource]:
         )
 
     return make
+
+
+RAIN = f"{XIHU_STATION}-R1"
+GAS = f"{XIHU_STATION}-G1"
+SLOPE = f"{XIHU_STATION}-D1"
+WIND = f"{XIHU_STATION}-W1"
+STEP = 600  # the rain gauge reports every 10 minutes
+
+
+@pytest.fixture
+def gateway(make_user, stations, make_sensor):
+    make_sensor(RAIN, expected_interval_s=STEP)
+    make_sensor(GAS, type="可燃气体", unit="%LEL", expected_interval_s=5)
+    make_sensor(SLOPE, type="地表位移", unit="mm", expected_interval_s=600)
+    make_sensor(WIND, type="风速", unit="m/s", expected_interval_s=600)
+    user = make_user("xihu-gateway", "330106", "viewer")
+    user.is_machine = True
+    user.save(update_fields=["is_machine"])
+    return user
+
+
+def post(user: Any, code: str, series: list[tuple[int, float]], batch: int = 7) -> None:
+    """Ingest (epoch, value) readings of one sensor in batches, as a gateway would."""
+    for start in range(0, len(series), batch):
+        rows = [{"sensor": code, "ts": ts, "value": v} for ts, v in series[start : start + batch]]
+        result = ingest(user, rows)
+        assert result.rejected == []
 
 
 @pytest.fixture(autouse=True)

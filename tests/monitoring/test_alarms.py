@@ -8,21 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.monitoring.conftest import XIHU_STATION
+from tests.monitoring.conftest import GAS, RAIN, SLOPE, STEP, WIND, post
 from yingji import cli_monitoring
 from yingji.monitoring import evaluation
-from yingji.monitoring.ingest import ingest
 from yingji.monitoring.models import Alarm, Rule, SensorState
 
-RAIN = f"{XIHU_STATION}-R1"
-GAS = f"{XIHU_STATION}-G1"
-SLOPE = f"{XIHU_STATION}-D1"
-WIND = f"{XIHU_STATION}-W1"
-STEP = 600  # a 10-minute gauge
 NOW = int(dt.datetime.now(dt.UTC).timestamp())
 T0 = NOW - NOW % STEP - 1500 * 60  # 25 hours ago, on the gauge's grid
 
@@ -43,25 +36,6 @@ LEVELS = [[0, at(500)], [2, at(510)], [3, at(530)], [2, at(540)], [1, at(700)], 
 """Worked by hand: the first 1 mm of the 3-hour window leaves at 540 (99 mm: 橙); the 33 and 50
 leave the 3-hour window at 690 and 700 (黄 at 700: the 6-hour sum is 101), the 6-hour window at
 870 and 880 (蓝 at 880) and the 12-hour window at 1230 and 1240 (clear at 1240)."""
-
-
-@pytest.fixture
-def gateway(make_user, stations, make_sensor):
-    make_sensor(RAIN, expected_interval_s=STEP)
-    make_sensor(GAS, type="可燃气体", unit="%LEL", expected_interval_s=5)
-    make_sensor(SLOPE, type="地表位移", unit="mm", expected_interval_s=600)
-    make_sensor(WIND, type="风速", unit="m/s", expected_interval_s=600)
-    user = make_user("xihu-gateway", "330106", "viewer")
-    user.is_machine = True
-    user.save(update_fields=["is_machine"])
-    return user
-
-
-def post(user, code: str, series: list[tuple[int, float]], batch: int = 7) -> None:
-    for start in range(0, len(series), batch):
-        rows = [{"sensor": code, "ts": ts, "value": v} for ts, v in series[start : start + batch]]
-        result = ingest(user, rows)
-        assert result.rejected == []
 
 
 def epoch(moment: dt.datetime | None) -> int | None:

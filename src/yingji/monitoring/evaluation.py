@@ -47,7 +47,6 @@ from typing import Any, Final
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 
 from yingji.kernels import rolling, signals
 from yingji.kernels.alarms import Carried, Episode, episodes
@@ -195,41 +194,74 @@ class _Judged:
 
 
 def evaluate(sensor_ids: Iterable[int] | None = None) -> Outcome:
-    """Judge the pending readings of ``sensor_ids`` (all pending sensors when None)."""
+    """Judge the pending readings of ``sensor_ids`` (all pending sensors when None, or when
+    there are many: a superset is harmless, pending is pending)."""
     outcome = Outcome()
     with transaction.atomic():
-        pending = SensorState.objects.select_for_update().filter(last_ts__gt=F("evaluated_to"))
-        if sensor_ids is not None:
-            ids = sorted(set(sensor_ids))
-            if not ids:
-                return outcome
-            pending = pending.filter(sensor_id__in=ids)
-        rows = sorted(pending.values_list("sensor_id", "evaluated_to", "last_ts"))
-        if not rows:
+        pending = _pending(sensor_ids)
+        if not pending.ids.size:
             return outcome
-        outcome.sensors = len(rows)
+        outcome.sensors = int(pending.ids.size)
         known = configs()
-        by_rule: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        for sensor_id, since, until in rows:
-            config = known.get(sensor_id)
-            if config is None or not config.in_service:
-                continue
-            for rule in config.rules:
-                by_rule[rule].append((sensor_id, since, until))
         hold = settings.ALARM_HOLD_MINUTES * 60
-        for rule, members in by_rule.items():
-            group = _Pending(
-                *(np.asarray(column, dtype=np.int64) for column in zip(*members, strict=True))
-            )
-            _judge(rule, group, known, hold, outcome)
-        _close_stale([sensor_id for sensor_id, _, _ in rows], rows, outcome)
+        for rule, members in _members().items():
+            mine = np.isin(pending.ids, members, assume_unique=True)
+            if mine.any():
+                _judge(rule, pending.take(np.flatnonzero(mine)), known, hold, outcome)
+        _close_stale(pending, outcome)
         with connection.cursor() as cursor:
             table = connection.ops.quote_name(SensorState._meta.db_table)
             cursor.executemany(
                 f"UPDATE {table} SET evaluated_to = %s WHERE sensor_id = %s",  # noqa: S608 - quoted
-                [(until, sensor_id) for sensor_id, _, until in rows],
+                list(zip(pending.until.tolist(), pending.ids.tolist(), strict=True)),
             )
     return outcome
+
+
+FEW: Final = 500  # up to this many sensor ids go into the query; more: every pending sensor
+
+
+def _pending(sensor_ids: Iterable[int] | None) -> _Pending:
+    """The pending sensors' (id, watermark, latest) rows, locked (others skip them on
+    PostgreSQL; SQLite's write lock is already held by the transaction)."""
+    table = connection.ops.quote_name(SensorState._meta.db_table)
+    sql = f"SELECT sensor_id, evaluated_to, last_ts FROM {table} WHERE last_ts > evaluated_to"  # noqa: S608 - quoted
+    params: list[int] = []
+    if sensor_ids is not None:
+        ids = sorted(set(sensor_ids))
+        if not ids:
+            return _Pending(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+        if len(ids) <= FEW:
+            sql += f" AND sensor_id IN ({', '.join(['%s'] * len(ids))})"
+            params = ids
+    sql += " ORDER BY sensor_id"
+    if connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE SKIP LOCKED"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    table_of = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+    return _Pending(table_of[:, 0].copy(), table_of[:, 1].copy(), table_of[:, 2].copy())
+
+
+_member_cache: tuple[int, dict[str, rolling.IntArray]] = (0, {})
+
+
+def _members() -> dict[str, rolling.IntArray]:
+    """Per rule: the sorted ids of the in-service sensors it applies to (per registry snapshot)."""
+    global _member_cache  # noqa: PLW0603 - derived from the configs snapshot, replaced whole
+    known = configs()
+    if _member_cache[0] != id(known):
+        by_rule: dict[str, list[int]] = defaultdict(list)
+        for sensor_id, config in known.items():
+            if config.in_service:
+                for rule in config.rules:
+                    by_rule[rule].append(sensor_id)
+        _member_cache = (
+            id(known),
+            {rule: np.asarray(sorted(ids), dtype=np.int64) for rule, ids in by_rule.items()},
+        )
+    return _member_cache[1]
 
 
 _RULES: dict[str, Callable[[_Pending, Mapping[int, Config], set[int]], _Judged | None]] = {}
@@ -246,11 +278,11 @@ def _rule(name: str) -> Callable[[Any], Any]:
 def _judge(
     rule: str, group: _Pending, known: Mapping[int, Config], hold: int, outcome: Outcome
 ) -> None:
+    ids = set(group.ids.tolist())
     open_alarms = {
         alarm.sensor_id: alarm
-        for alarm in Alarm.objects.filter(
-            rule=rule, ended_at__isnull=True, sensor_id__in=group.ids.tolist()
-        )
+        for alarm in Alarm.objects.filter(rule=rule, ended_at__isnull=True)
+        if alarm.sensor_id in ids
     }
     judged = _RULES[rule](group, known, set(open_alarms))
     if judged is None or not judged.codes.size:
@@ -573,31 +605,26 @@ def _announce(alarm: Alarm, *, rose: bool) -> None:
     transaction.on_commit(lambda: notices.announce(alarm, rose=rose))
 
 
-def _close_stale(sensor_ids: list[int], rows: list[tuple[int, int, int]], outcome: Outcome) -> None:
+def _close_stale(pending: _Pending, outcome: Outcome) -> None:
     """Data arrived: a sensor's open 数据中断 alarm closes at its first new reading."""
-    stale = list(
-        Alarm.objects.filter(rule=Rule.STALE, ended_at__isnull=True, sensor_id__in=sensor_ids)
-    )
+    ids = set(pending.ids.tolist())
+    stale = [
+        alarm
+        for alarm in Alarm.objects.filter(rule=Rule.STALE, ended_at__isnull=True)
+        if alarm.sensor_id in ids
+    ]
     if not stale:
         return
-    first = _first_new(rows)
-    for alarm in stale:
-        alarm.ended_at = _moment(first.get(alarm.sensor_id)) or dt.datetime.now(dt.UTC)
-        alarm.level = -1
-    Alarm.objects.bulk_update(stale, ["ended_at", "level"])
-    outcome.closed += len(stale)
-
-
-def _first_new(rows: list[tuple[int, int, int]]) -> dict[int, int]:
+    since = dict(zip(pending.ids.tolist(), pending.since.tolist(), strict=True))
     table = connection.ops.quote_name(Reading._meta.db_table)
-    out = {}
     with connection.cursor() as cursor:
-        for sensor_id, since, _until in rows:
+        for alarm in stale:
             cursor.execute(
                 f"SELECT MIN(ts) FROM {table} WHERE sensor_id = %s AND ts > %s",  # noqa: S608 - quoted
-                [sensor_id, since],
+                [alarm.sensor_id, since[alarm.sensor_id]],
             )
             (first,) = cursor.fetchone()
-            if first is not None:
-                out[sensor_id] = int(first)
-    return out
+            alarm.ended_at = _moment(first) or dt.datetime.now(dt.UTC)
+            alarm.level = -1
+    Alarm.objects.bulk_update(stale, ["ended_at", "level"])
+    outcome.closed += len(stale)
