@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from yingji.monitoring import demo, thresholds
-from yingji.monitoring.models import Sensor, SensorType, Station, StationKind
+from yingji.monitoring.models import Alarm, Reading, Rule, Sensor, SensorType, Station, StationKind
 from yingji.regions.models import Level, Region
 from yingji.registry.models.hazard import HazardChemical, HazardUnit
 
@@ -126,3 +126,14 @@ def test_demo_is_deterministic_for_a_seed(registries):
     Station.objects.all().delete()
     demo.load(seed=8)
     assert _snapshot() != first
+
+
+def test_demo_feed_opens_with_alarms_to_handle_and_runs_once(registries):
+    demo.load()
+    counts = demo.feed_recent()
+    assert counts["gauges"] > 0 and counts["readings"] == Reading.objects.count()
+    rules = set(Alarm.objects.values_list("rule", flat=True))
+    assert Rule.RAINSTORM in rules
+    peaks = set(Alarm.objects.filter(rule=Rule.RAINSTORM).values_list("peak", flat=True))
+    assert 3 in peaks and len(peaks) >= 2  # storm cells of different strength
+    assert demo.feed_recent() == {}

@@ -22,6 +22,7 @@ Every row is marked synthetic.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,10 @@ import numpy as np
 from django.db import transaction
 
 from yingji.core import audit
-from yingji.monitoring.models import Sensor, Station, StationKind
+from yingji.core import services as core_services
+from yingji.core.models import User
+from yingji.monitoring.ingest import ingest
+from yingji.monitoring.models import Sensor, SensorState, Station, StationKind
 from yingji.monitoring.models import SensorType as T
 from yingji.registry.demo.context import DemoContext, Place
 from yingji.registry.models.hazard import HazardChemical, HazardSource, UnitKind
@@ -365,3 +369,63 @@ def _tank(
     net.sensor(station, f"{tank}P", T.TANK_PRESSURE, pressure_unit, 60, substance=chemical,
                **pressure)  # fmt: skip
     net.sensor(station, f"{tank}T", T.TANK_TEMPERATURE, "℃", 60, substance=chemical, **heat)
+
+
+# ---------------------------------------------------------------- recent readings
+
+FEED_COUNTIES: Final = ("330106", "330108", "330110", "330127")  # 西湖, 滨江, 余杭, 淳安
+FEED_GAUGES: Final = 24
+GATEWAY: Final = "demo-gateway"
+
+
+def feed_recent(now: dt.datetime | None = None, seed: int = 20190809) -> dict[str, int]:
+    """The last 24 hours of some rain gauges and gas detectors around Hangzhou, posted through
+    the real ingest path by a gateway account, so the demo opens with alarms to handle: a
+    storm cell over a third of the gauges (蓝 to 红 by its strength) and one gas leak.
+
+    Skipped when readings exist. The feed then stops, so these sensors go 数据中断 (stale)
+    a few minutes later, as a real network would show a silent gateway.
+    """
+    if SensorState.objects.exists():
+        return {}
+    gateway = User.objects.filter(username=GATEWAY).first()
+    if gateway is None:  # a machine account signs in with API tokens only: a throwaway password
+        gateway = core_services.create_user(
+            actor=None, username=GATEWAY, password=secrets.token_urlsafe(24), region_code="33",
+            roles=["viewer"], display_name="示范数据网关", is_machine=True,
+        )  # fmt: skip
+    now = (now or dt.datetime.now(dt.UTC)).replace(second=0, microsecond=0)
+    end = int(now.timestamp())
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, int, float]] = []
+    gauges = list(
+        Sensor.objects.filter(
+            type=T.RAIN, station__region_path__regex=rf"^({'|'.join(FEED_COUNTIES)})"
+        )
+        .order_by("code")
+        .values_list("code", flat=True)[:FEED_GAUGES]
+    )
+    minutes = np.arange(-24 * 60 + 1, 1)
+    for i, code in enumerate(gauges):
+        rain = np.round(rng.gamma(0.2, 0.05, minutes.size), 1)
+        if i % 3 == 0:  # a storm cell 5 hours ago, 3 hours long, 40-130 mm in all
+            total = 40 + 90 * (i / max(1, len(gauges) - 1))
+            cell = (minutes > -8 * 60) & (minutes <= -5 * 60)
+            rain[cell] += np.round(total / cell.sum(), 1)
+        rows += [(code, end + 60 * int(m), float(v)) for m, v in zip(minutes, rain, strict=True)]
+    detectors = list(
+        Sensor.objects.filter(type=T.GAS_LEL, station__region_path__startswith="3301")
+        .order_by("code")
+        .values_list("code", "expected_interval_s")[:5]
+    )
+    for j, (code, interval) in enumerate(detectors):
+        ticks = np.arange(end - 3600, end + 1, max(interval, 10))
+        level = np.round(np.clip(rng.normal(3, 1, ticks.size), 0, 100), 1)
+        if j == 0:  # a leak 40 minutes ago, peaking at 62 %LEL for ten minutes
+            leak = (ticks > end - 2400) & (ticks <= end - 1800)
+            level[leak] = np.round(np.linspace(20, 62, int(leak.sum())), 1)
+        rows += [(code, int(t), float(v)) for t, v in zip(ticks, level, strict=True)]
+    accepted = 0
+    for start in range(0, len(rows), 10_000):
+        accepted += ingest(gateway, rows[start : start + 10_000]).accepted
+    return {"readings": accepted, "gauges": len(gauges), "detectors": len(detectors)}
