@@ -113,10 +113,12 @@ def episodes(
     if ((level < -1) | (level > 3)).any():
         raise ValueError("levels must be -1 (none) or 0..3 (blue..red)")
     last = int(index.times.max())
+    horizon: int | Mapping[int, int]
     if until is None or isinstance(until, int):
-        horizon: int | Mapping[int, int] = last if until is None else until
-        if horizon < last:
+        fixed = last if until is None else until
+        if fixed < last:
             raise ValueError("until must not be before the last point")
+        horizon = fixed
     else:
         horizon = until
         ends = np.append(index.starts[1:], index.n) - 1

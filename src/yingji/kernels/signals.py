@@ -200,7 +200,7 @@ def hysteresis(
         if given.ndim and given.shape != (index.n,):
             raise ValueError(f"{name} must be one number or one per reading ({index.n})")
     if (off_at > on_at).any():
-        raise ValueError(f"off threshold {off} must not be beyond the on threshold {on}")
+        raise ValueError(f"off threshold {off!r} must not be beyond the on threshold {on!r}")
     if (minimum < 0).any():
         raise ValueError("min_seconds must be ≥ 0")
     event = np.where(v >= on_at, 1, np.where(v < off_at, -1, 0)).astype(np.int8)

@@ -558,7 +558,7 @@ def _save(  # noqa: PLR0917 - one call site, all needed
                 sensor_id=episode.sensor,
                 rule=rule,
                 region_path=known[episode.sensor].path,
-                started_at=_moment(episode.start),
+                started_at=dt.datetime.fromtimestamp(episode.start, dt.UTC),
                 peak_value=peak_value,
                 **{
                     k: v

@@ -17,6 +17,7 @@ Handling rules:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any, Final
@@ -147,13 +148,13 @@ def dispose(actor: User, alarm_id: int, *, disposition: str, note: str = "") -> 
 def _clean_note(note: Any) -> str:
     if not isinstance(note, str):
         raise InvalidInput(_("The note must be text"), field="note")
-    note = note.strip()
-    if len(note) > MAX_NOTE:
+    text: str = note.strip()
+    if len(text) > MAX_NOTE:
         raise InvalidInput(
-            _("The note is %(n)d characters; at most %(max)d") % {"n": len(note), "max": MAX_NOTE},
+            _("The note is %(n)d characters; at most %(max)d") % {"n": len(text), "max": MAX_NOTE},
             field="note",
         )
-    return note
+    return text
 
 
 # ---------------------------------------------------------------- the sweep
@@ -185,7 +186,10 @@ def close_recovered(now: dt.datetime) -> int:
             ended_at__isnull=True, cleared_at__isnull=False, cleared_at__lte=now - hold
         )
         for alarm in due:
-            alarm.ended_at = alarm.cleared_at + hold  # type: ignore[operator]
+            cleared = alarm.cleared_at
+            if cleared is None:  # excluded by the query; keeps the types honest
+                continue
+            alarm.ended_at = cleared + hold
             alarm.save(update_fields=["ended_at", "updated_at"])
             closed += 1
     return closed
@@ -228,7 +232,7 @@ def stale_sensors(now: dt.datetime) -> tuple[int, int]:
         Alarm.objects.bulk_create(new)
         opened = len(new)
     for alarm in new:
-        transaction.on_commit(lambda a=alarm: notices.announce(a, rose=False))
+        transaction.on_commit(functools.partial(notices.announce, alarm, rose=False))
     return opened, closed
 
 
@@ -315,7 +319,7 @@ def escalate(now: dt.datetime) -> int:
                     "office": notices.office_path(alarm.region_path, alarm.escalations),
                 },
             )
-            transaction.on_commit(lambda a=alarm: notices.escalate(a))
+            transaction.on_commit(functools.partial(notices.escalate, alarm))
             escalated += 1
     return escalated
 
@@ -342,7 +346,7 @@ def purge_readings(now: dt.datetime | None = None, *, chunk: int = 50_000) -> in
                 f" (SELECT sensor_id, ts FROM {table} WHERE ts < %s LIMIT %s)",
                 [cutoff, chunk],
             )
-            count = cursor.rowcount
+            count = int(cursor.rowcount)
         deleted += count
         if count < chunk:
             return deleted
