@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from yingji import cli_hazards, cli_monitoring, cli_registry, cli_risk, config
+from yingji import cli_hazards, cli_ingest, cli_monitoring, cli_registry, cli_risk, config
 from yingji.cli_errors import CommandError
 
 console = Console(stderr=True)
@@ -226,6 +226,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     users = ensure_demo_users()
     _load_demo_registries(args.scale)
     _load_demo_monitoring()
+    _feed_demo_readings()
     _load_demo_risk()
     from yingji.regions.selectors import level_counts
 
@@ -290,6 +291,15 @@ def _load_demo_monitoring() -> None:
     with console.status("示范监测网络 demo monitoring network…"):
         counts = monitoring_demo.load()
     console.print(f"[green]demo monitoring network[/green] {json.dumps(counts)}")
+
+
+def _feed_demo_readings() -> None:
+    from yingji.monitoring import demo as monitoring_demo
+
+    with console.status("示范监测数据 demo readings and alarms…"):
+        counts = monitoring_demo.feed_recent()
+    if counts:
+        console.print(f"[green]demo readings[/green] {json.dumps(counts)}")
 
 
 def _load_demo_hazards() -> None:
@@ -404,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_risk.add_parser(sub, _setup_django, _progress)
     cli_monitoring.add_parser(sub)
     cli_hazards.add_parser(sub, _setup_django)
+    cli_ingest.add_parser(sub, _setup_django)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
