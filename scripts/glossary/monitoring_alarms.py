@@ -10,6 +10,7 @@ GLOSSARY = {
     "latest value": "最新值",
     "rules evaluated up to (epoch seconds)": "规则已研判至（Unix 秒）",
     # alarms
+    "region path": "区域路径",
     "alarm": "告警",
     "alarms": "告警",
     "rule": "规则",

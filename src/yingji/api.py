@@ -107,7 +107,9 @@ def _register_routers() -> None:
     from yingji.core.registry.maplayers import router as maplayers_router
     from yingji.hazards.api import router as hazards_router
     from yingji.hazards.stats_api import router as hazard_stats_router
+    from yingji.monitoring.alarms_api import router as alarms_router
     from yingji.monitoring.api import router as ingest_router
+    from yingji.monitoring.stations_api import router as stations_router
     from yingji.regions.api import router as regions_router
     from yingji.registry.api import router as registry_ops_router
     from yingji.risk.api import router as risk_router
@@ -120,6 +122,8 @@ def _register_routers() -> None:
     api.add_router("/hazards/", hazards_router)
     api.add_router("/risk/", risk_router)
     api.add_router("/ingest/", ingest_router)
+    api.add_router("/monitoring/", alarms_router)
+    api.add_router("/monitoring/", stations_router)
     api.add_router("/", core_router)
 
 

@@ -170,8 +170,6 @@ def test_batches_carrying_the_open_alarm_give_the_alarms_of_the_whole_series(see
         last = before.pop()
         cleared = _clear_instant(levels[:cut], times[:cut], last.start)
         carry[0] = Carried(last.start, last.levels, cleared)
-    after = episodes(
-        sensors[cut:], times[cut:], levels[cut:], hold_seconds=hold, carry=carry
-    )
+    after = episodes(sensors[cut:], times[cut:], levels[cut:], hold_seconds=hold, carry=carry)
     shape = [(e.start, e.end, e.peak, e.levels) for e in before + after]
     assert shape == [(e.start, e.end, e.peak, e.levels) for e in whole]

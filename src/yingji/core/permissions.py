@@ -54,7 +54,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.REPORT_HAZARD,
             Cap.MANAGE_HAZARDS,
             Cap.HANDLE_ALARMS,
-        }  # fmt: skip
+        }
     ),
     Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD, Cap.HANDLE_ALARMS}),
     Role.WARNING_REVIEWER: frozenset(_READ),
