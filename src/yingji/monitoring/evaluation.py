@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -193,7 +193,7 @@ class _Judged:
     details: Callable[[int], str] = lambda i: ""
 
 
-def evaluate(sensor_ids: Iterable[int] | None = None) -> Outcome:
+def evaluate(sensor_ids: Collection[int] | None = None) -> Outcome:
     """Judge the pending readings of ``sensor_ids`` (all pending sensors when None, or when
     there are many: a superset is harmless, pending is pending)."""
     outcome = Outcome()
@@ -209,13 +209,25 @@ def evaluate(sensor_ids: Iterable[int] | None = None) -> Outcome:
             if mine.any():
                 _judge(rule, pending.take(np.flatnonzero(mine)), known, hold, outcome)
         _close_stale(pending, outcome)
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(SensorState._meta.db_table)
-            cursor.executemany(
-                f"UPDATE {table} SET evaluated_to = %s WHERE sensor_id = %s",  # noqa: S608 - quoted
-                list(zip(pending.until.tolist(), pending.ids.tolist(), strict=True)),
-            )
+        whole = sensor_ids is None or len(set(sensor_ids)) > FEW
+        _advance(pending, every_pending=whole)
     return outcome
+
+
+def _advance(pending: _Pending, *, every_pending: bool) -> None:
+    """Move the judged sensors' watermarks to the latest reading that was judged."""
+    table = connection.ops.quote_name(SensorState._meta.db_table)
+    with connection.cursor() as cursor:
+        if every_pending and connection.vendor == "sqlite":
+            # The transaction holds SQLite's one write lock (IMMEDIATE): no reading could have
+            # arrived since the pending rows were read, so one statement moves them all.
+            sql = f"UPDATE {table} SET evaluated_to = last_ts WHERE last_ts > evaluated_to"  # noqa: S608 - quoted
+            cursor.execute(sql)
+            return
+        cursor.executemany(
+            f"UPDATE {table} SET evaluated_to = %s WHERE sensor_id = %s",  # noqa: S608 - quoted
+            list(zip(pending.until.tolist(), pending.ids.tolist(), strict=True)),
+        )
 
 
 FEW: Final = 500  # up to this many sensor ids go into the query; more: every pending sensor
@@ -341,15 +353,24 @@ def _hourly(group: _Pending, lookback: int, column: str) -> dict[int, float]:
     if not group.ids.size:
         return {}
     table = connection.ops.quote_name(HourlyAggregate._meta.db_table)
-    what = {"sum": "SUM(sum)", "max": "MAX(max)"}[column]
+    what = {"sum": "SUM(h.sum)", "max": "MAX(h.max)"}[column]
     low = int(group.since.min()) - lookback - HOUR
     out: dict[int, float] = {}
     with connection.cursor() as cursor:
+        if group.ids.size > FEW:  # join the pending states: each sensor's own bounds, no id list
+            state = connection.ops.quote_name(SensorState._meta.db_table)
+            cursor.execute(
+                f"SELECT h.sensor_id, {what} FROM {table} h JOIN {state} s"  # noqa: S608 - quoted
+                " ON s.sensor_id = h.sensor_id WHERE s.last_ts > s.evaluated_to"
+                " AND h.hour > s.evaluated_to - %s AND h.hour <= s.last_ts GROUP BY h.sensor_id",
+                [lookback + HOUR],
+            )
+            return {int(s): float(v) for s, v in cursor.fetchall() if v is not None}
         for start in range(0, group.ids.size, 900):
             chunk = group.ids[start : start + 900].tolist()
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT sensor_id, {what} FROM {table} WHERE sensor_id IN ({marks})"  # noqa: S608 - quoted
+                f"SELECT h.sensor_id, {what} FROM {table} h WHERE sensor_id IN ({marks})"  # noqa: S608 - quoted
                 " AND hour > %s AND hour <= %s GROUP BY sensor_id",
                 [*chunk, low, int(group.until.max())],
             )

@@ -1,8 +1,8 @@
 """Station map and sensor series API (``/api/monitoring/stations/latest``,
 ``/api/monitoring/sensors/{id}/series``): what the monitoring pages draw.
 
-Like the alarm API (:mod:`yingji.monitoring.alarms_api`, whose alarm shape and helpers it
-reuses) every read needs ``Cap.VIEW_ALARMS`` and is limited to the caller's jurisdiction; a
+Like the alarm API (whose alarm shape it shares through :mod:`yingji.monitoring.selectors`)
+every read needs ``Cap.VIEW_ALARMS`` and is limited to the caller's jurisdiction; a
 sensor elsewhere is 404.
 """
 
@@ -23,15 +23,6 @@ from yingji.core.permissions import Cap, require
 from yingji.core.scoping import get_scoped, scope
 from yingji.kernels import rolling, signals
 from yingji.monitoring import evaluation, thresholds
-from yingji.monitoring.alarms_api import (
-    MAX_PK,
-    epoch_time,
-    items,
-    level_info,
-    region_bounds,
-    visible,
-    with_related,
-)
 from yingji.monitoring.models import (
     Alarm,
     HourlyAggregate,
@@ -41,6 +32,15 @@ from yingji.monitoring.models import (
     SensorType,
     Station,
     StationKind,
+)
+from yingji.monitoring.selectors import (
+    MAX_PK,
+    epoch_time,
+    items,
+    level_info,
+    region_bounds,
+    visible,
+    with_related,
 )
 
 router = Router(tags=["monitoring"])

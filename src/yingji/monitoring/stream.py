@@ -3,7 +3,7 @@
 The browser's ``EventSource`` keeps the response open. About every second the stream looks
 for alarms in the user's jurisdiction whose ``updated_at`` moved since the last look and sends
 each as an ``alarm`` event whose data is the alarm as the API lists it
-(:func:`yingji.monitoring.alarms_api.item`) and whose id is ``updated_at`` in epoch
+(:func:`yingji.monitoring.selectors.item`) and whose id is ``updated_at`` in epoch
 milliseconds. A comment line every 15 s keeps proxies from closing an idle connection. After
 about ten minutes the response ends and the browser reconnects by itself, sending the last id
 it saw (``Last-Event-ID``), from which the new stream resumes, so nothing is missed across
@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.permissions import Cap, has
-from yingji.monitoring.alarms_api import items, visible, with_related
 from yingji.monitoring.models import Alarm
+from yingji.monitoring.selectors import items, visible, with_related
 
 POLL_S: Final = 1.0
 HEARTBEAT_S: Final = 15.0

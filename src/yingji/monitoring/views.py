@@ -1,7 +1,7 @@
 """Monitoring pages (监测预警): the station map, a sensor's chart, the alarm queue (live through
 :mod:`yingji.monitoring.stream`), an alarm's page and the noisy-sensor report.
 
-Reads go through the alarm API's helpers (:mod:`yingji.monitoring.alarms_api`), so a page
+Reads go through the alarm selectors (:mod:`yingji.monitoring.selectors`), so a page
 shows what the API answers and nothing outside the user's jurisdiction (404, as if it did
 not exist). Acknowledging and disposing are done by the pages' script through the JSON API
 (:func:`yingji.monitoring.alarms_api.alarm_acknowledge` and ``alarm_dispose``), which shows
@@ -30,7 +30,7 @@ from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import get_scoped
 from yingji.kernels import codes, signals
-from yingji.monitoring import alarms_api, services, stations_api, thresholds
+from yingji.monitoring import alarms_api, selectors, services, stations_api, thresholds
 from yingji.monitoring.models import Disposition, Rule, Sensor, SensorState
 from yingji.regions.models import Level, Region
 
@@ -141,11 +141,9 @@ def station_map(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has(user, Cap.VIEW_ALARMS):
         return _deny(request)
-    open_alarms = alarms_api.visible(user).filter(ended_at__isnull=True)
+    open_alarms = selectors.visible(user).filter(ended_at__isnull=True)
     by_level = dict(open_alarms.values_list("level").annotate(n=Count("pk")).order_by())
-    rows = alarms_api.items(
-        alarms_api.with_related(alarms_api.prioritised(open_alarms))[:SIDE_LIST]
-    )
+    rows = selectors.items(selectors.with_related(selectors.prioritised(open_alarms))[:SIDE_LIST])
     context = {
         "rows": rows,
         "open_total": sum(by_level.values()),
@@ -185,7 +183,7 @@ def sensor_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not has(user, Cap.VIEW_ALARMS):
         return _deny(request)
-    if pk > alarms_api.MAX_PK:
+    if pk > selectors.MAX_PK:
         raise Http404("No such sensor")
     try:
         sensor = get_scoped(Sensor.objects.select_related("station"), user, label="sensor", pk=pk)
@@ -193,8 +191,8 @@ def sensor_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     raw_hours = request.GET.get("hours", "")
     hours = int(raw_hours) if raw_hours.isdigit() and int(raw_hours) in HOURS else 24
-    history = alarms_api.visible(user).filter(sensor=sensor).order_by("-started_at", "-pk")
-    page = Paginator(alarms_api.with_related(history), PAGE_SIZE).get_page(request.GET.get("page"))
+    history = selectors.visible(user).filter(sensor=sensor).order_by("-started_at", "-pk")
+    page = Paginator(selectors.with_related(history), PAGE_SIZE).get_page(request.GET.get("page"))
     limits = thresholds.effective(sensor)
     context = {
         "sensor": sensor,
@@ -207,7 +205,7 @@ def sensor_page(request: HttpRequest, pk: int) -> HttpResponse:
         "limits": limits,
         "lines": stations_api.lines(sensor, limits),
         "page": page,
-        "rows": alarms_api.items(page.object_list),
+        "rows": selectors.items(page.object_list),
         "i18n": _i18n(),
         "compact": True,
         **_handling_context(user),
@@ -226,13 +224,13 @@ def alarm_queue(request: HttpRequest) -> HttpResponse:
         return _deny(request)
     filters = _filters(request)
     try:
-        found = alarms_api.alarms_for(user, filters)
+        found = selectors.alarms_for(user, filters)
     except InvalidInput as exc:
         messages.error(request, exc.message)
         filters = alarms_api.AlarmQuery(order="priority")
-        found = alarms_api.alarms_for(user, filters)
-    page = Paginator(alarms_api.with_related(found), PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = alarms_api.visible(user).aggregate(
+        found = selectors.alarms_for(user, filters)
+    page = Paginator(selectors.with_related(found), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.visible(user).aggregate(
         all=Count("pk"),
         unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True)),
         open=Count("pk", filter=Q(ended_at__isnull=True)),
@@ -250,7 +248,7 @@ def alarm_queue(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "page": page,
-        "rows": alarms_api.items(page.object_list),
+        "rows": selectors.items(page.object_list),
         "filters": filters,
         "tabs": tabs,
         "rules": Rule.choices,
@@ -273,9 +271,9 @@ def alarm_row(request: HttpRequest, pk: int) -> HttpResponse:
     if not has(user, Cap.VIEW_ALARMS):
         return _deny(request)
     try:
-        alarm = alarms_api.get_alarm(user, pk)
+        alarm = selectors.get_alarm(user, pk)
         filters = _filters(request, report=False)
-        if not alarms_api.alarms_for(user, filters).filter(pk=alarm.pk).exists():
+        if not selectors.alarms_for(user, filters).filter(pk=alarm.pk).exists():
             return HttpResponse(status=204)
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -283,7 +281,7 @@ def alarm_row(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=204)
     compact = request.GET.get("compact") == "1"
     context = {
-        "r": alarms_api.items([alarm])[0],
+        "r": selectors.items([alarm])[0],
         "compact": compact,
         **_handling_context(user),
     }
@@ -301,7 +299,7 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not has(user, Cap.VIEW_ALARMS):
         return _deny(request)
     try:
-        body = alarms_api.detail(user, pk)
+        body = selectors.detail(user, pk)
     except (NotFound, InvalidInput) as exc:
         raise Http404(exc.message) from exc
     region = body["region"]["path"]
