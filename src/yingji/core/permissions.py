@@ -35,12 +35,17 @@ class Cap(StrEnum):
     SUPERVISE_HAZARDS = "hazards.supervise"  # 挂牌督办 and lifting it
     VIEW_ALARMS = "alarms.view"
     HANDLE_ALARMS = "alarms.handle"  # acknowledge (确认) and dispose of sensor alarms
+    VIEW_WARNINGS = "warnings.view"
+    DRAFT_WARNINGS = "warnings.draft"  # author, submit, withdraw; start updates and cancels
+    REVIEW_WARNINGS = "warnings.review"  # 审核: approve or return a submitted warning
+    ISSUE_WARNINGS = "warnings.issue"  # 签发
 
 
-_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS}
+_READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS,
+         Cap.VIEW_WARNINGS}  # fmt: skip
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
-          Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS}  # fmt: skip
+          Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
@@ -56,9 +61,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.HANDLE_ALARMS,
         }
     ),
-    Role.DUTY_OFFICER: frozenset({*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD, Cap.HANDLE_ALARMS}),
-    Role.WARNING_REVIEWER: frozenset(_READ),
-    Role.WARNING_ISSUER: frozenset(_READ),
+    Role.DUTY_OFFICER: frozenset(
+        {*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS}
+    ),
+    Role.WARNING_REVIEWER: frozenset({*_READ, Cap.REVIEW_WARNINGS}),
+    Role.WARNING_ISSUER: frozenset({*_READ, Cap.ISSUE_WARNINGS}),
     Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD}),
     # An enterprise's safety manager: its own hidden hazards only (see hazards.selectors).
     Role.ENTERPRISE_USER: frozenset({Cap.VIEW_HAZARDS, Cap.REPORT_HAZARD}),

@@ -1,0 +1,104 @@
+"""The warning lifecycle (issue 7, done means 1): draft → submitted → reviewed → issued →
+updated → cancelled with three different people; separation of duties; illegal steps 409."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from yingji.alerts import services
+from yingji.alerts.models import MsgType, State
+from yingji.core.errors import Forbidden, InvalidInput, NotFound
+
+NOW = timezone.now()
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "duty": make_user("xihu_duty", "330106", "duty_officer"),
+        "reviewer": make_user("xihu_reviewer", "330106", "warning_reviewer"),
+        "issuer": make_user("xihu_issuer", "330106", "warning_issuer"),
+        "both": make_user(
+            "xihu_both", "330106", "duty_officer", "warning_reviewer", "warning_issuer"
+        ),
+        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
+    }
+
+
+def draft(actor, **changes):
+    data = {
+        "event_type": "rainstorm", "level": 2, "headline": "西湖区暴雨橙色预警",
+        "description": "预计未来3小时西湖区降雨量将达50毫米以上。",
+        "onset": NOW.isoformat(), "expires": (NOW + dt.timedelta(hours=6)).isoformat(),
+        "areas": [{"region": "330106", "description": "西湖区"}],
+    }  # fmt: skip
+    data.update(changes)
+    return services.create_draft(actor, data)
+
+
+def through(warning, people):
+    services.act(people["duty"], warning.pk, "submit")
+    services.act(people["reviewer"], warning.pk, "review")
+    return services.act(people["issuer"], warning.pk, "issue")
+
+
+def test_alert_update_cancel_with_three_people(people):
+    first = through(draft(people["duty"]), people)
+    assert first.state == State.ISSUED and first.identifier.startswith("330106000")
+    update = services.start_replacement(people["duty"], first.pk, MsgType.UPDATE)
+    update = services.edit_draft(people["duty"], update.pk, {"level": 3, "headline": "升级为红色"})
+    through(update, people)
+    first.refresh_from_db()
+    assert first.state == State.UPDATED and update.references_id == first.pk
+    cancel = services.start_replacement(people["duty"], update.pk, MsgType.CANCEL)
+    through(cancel, people)
+    update.refresh_from_db()
+    assert update.state == State.CANCELLED
+    assert [e.action for e in first.events.all()] == [
+        "create",
+        "submit",
+        "review",
+        "issue",
+        "updated",
+    ]
+
+
+def test_one_person_cannot_draft_review_and_issue(people):
+    warning = draft(people["both"])
+    services.act(people["both"], warning.pk, "submit")
+    with pytest.raises(Forbidden, match="drafter cannot review"):
+        services.act(people["both"], warning.pk, "review")
+    services.act(people["reviewer"], warning.pk, "review")
+    with pytest.raises(Forbidden, match="neither the drafter nor the reviewer"):
+        services.act(people["both"], warning.pk, "issue")
+    warning.refresh_from_db()
+    assert warning.state == State.REVIEWED
+
+
+def test_illegal_steps_and_bad_input_change_nothing(people):
+    warning = draft(people["duty"])
+    with pytest.raises(services.IllegalTransition, match="allowed now"):
+        services.act(people["issuer"], warning.pk, "issue")
+    with pytest.raises(InvalidInput, match="has no 蓝色 signal"):
+        draft(people["duty"], event_type="heat", level=0)
+    with pytest.raises(InvalidInput, match="expires must be after"):
+        draft(people["duty"], expires=(NOW - dt.timedelta(hours=1)).isoformat())
+    with pytest.raises(NotFound):
+        draft(people["binjiang"])  # 西湖区 is not in 滨江's jurisdiction
+    with pytest.raises(InvalidInput, match="polygon"):
+        draft(people["duty"], areas=[{"description": "x", "polygon": [[30, 120], [31, 121]]}])
+    services.act(people["duty"], warning.pk, "submit")
+    with pytest.raises(InvalidInput, match="what must change"):
+        services.act(people["reviewer"], warning.pk, "return")
+    back = services.act(people["reviewer"], warning.pk, "return", note="补充影响区域")
+    assert back.state == State.DRAFT
+
+
+def test_expiry(people):
+    warning = through(draft(people["duty"]), people)
+    assert services.expire(NOW + dt.timedelta(hours=7)) == 1
+    warning.refresh_from_db()
+    assert warning.state == State.EXPIRED
