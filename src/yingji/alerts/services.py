@@ -386,10 +386,10 @@ def _locked(actor: User, pk: int) -> Warning:
 
 def _sender(actor: User, code: Any) -> Region:
     if code in (None, ""):
-        region = getattr(actor, "region", None)
-        if region is None:
+        home: Region | None = getattr(actor, "region", None)
+        if home is None:
             raise InvalidInput(_("Choose the issuing office (sender)"), field="sender")
-        return region
+        return home
     region = (
         Region.objects.filter(code=str(code)[:12].ljust(12, "0")).first()
         if str(code).isdigit()
