@@ -38,6 +38,7 @@ class Config:
     https: bool
     tile_url: str | None
     monitoring: dict[str, int] = field(default_factory=dict)
+    public_url: str = "http://127.0.0.1:8000"
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -58,6 +59,7 @@ class Config:
             "YINGJI_DEBUG": self.debug,
             "YINGJI_HTTPS": self.https,
             "YINGJI_TILE_URL": self.tile_url,
+            "YINGJI_PUBLIC_URL": self.public_url,
             **{name: self.monitoring.get(name) for name in MONITORING},
         }
 
@@ -223,6 +225,12 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             "YINGJI_TILE_URL must be an http(s) URL template with {z}, {x} and {y}, "
             "e.g. https://tiles.example.org/{z}/{x}/{y}.png"
         )
+    public_url = (env.get("YINGJI_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if not public_url.startswith(("https://", "http://")):
+        errors.append(
+            "YINGJI_PUBLIC_URL must be the site's http(s) address as people reach it, "
+            "e.g. https://yingji.example.gov.cn (used in links sent by SMS and e-mail)"
+        )
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -234,5 +242,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         https=flags["YINGJI_HTTPS"],
         tile_url=tile_url,
         monitoring=_whole_numbers(env, errors),
+        public_url=public_url,
         errors=errors,
     )

@@ -33,6 +33,8 @@ STALE_INTERVALS = CONFIG.monitoring["YINGJI_STALE_INTERVALS"]
 WARNING_SEPARATION = True
 # GB/T 35965.1 identifier: the issuing organisation's code (GB/T 4657); "000" when unassigned.
 WARNING_ORG_CODE = "000"
+# The site's public address, for links sent in messages (叫应 reply links).
+PUBLIC_URL = CONFIG.public_url
 
 INSTALLED_APPS = [
     "django.contrib.admin",

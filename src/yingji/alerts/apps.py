@@ -10,7 +10,8 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings")
 
     def ready(self) -> None:
-        from yingji.alerts import services
+        from yingji.alerts import acks, services
         from yingji.core import schedule
 
         schedule.every(services.EXPIRE_KIND, 60)
+        schedule.every(acks.ESCALATE_KIND, 60)

@@ -215,3 +215,95 @@ class Guidance(models.Model):
 
     def __str__(self) -> str:
         return catalogue.title(self.event_type, self.level)
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    DELIVERED = "delivered", "已送达"
+    FAILED = "failed", "发送失败（将重试）"
+    DEAD = "dead", "发送失败（已放弃）"
+
+
+class Delivery(models.Model):
+    """The outbox: one message to one address on one channel, written in the same transaction
+    as the 签发 (so an issued warning always has its messages, and a rolled-back issue none).
+
+    Workers claim rows with a lease, send, and record the receipt; a worker killed mid-batch
+    leaves its rows to be claimed again when the lease runs out, and they are sent again with
+    the same id, which the provider uses to deliver each once (see
+    :mod:`yingji.alerts.channels.base`).
+    """
+
+    warning = models.ForeignKey(
+        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    contact = models.ForeignKey(
+        "registry.Contact", verbose_name=_("contact"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    region_path = models.CharField(_("region path"), max_length=12, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16)
+    address = models.CharField(_("address"), max_length=200)
+    purpose = models.CharField(
+        _("purpose"), max_length=40, default="warning",
+        help_text=_("'warning', or 'escalation:<ack>:<step>' for a 叫应 reminder"),
+    )  # fmt: skip
+    text = models.TextField(_("text"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_at = models.DateTimeField(_("next attempt at"))
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=64, blank=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["warning", "channel", "address"], name="delivery_once"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "state", "next_at"], name="delivery_due"),
+            models.Index(fields=["channel", "provider_id"], name="delivery_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address} {self.state}"
+
+
+class Ack(models.Model):
+    """叫应: a responsible person's answer to a warning, due within the level's time limit."""
+
+    warning = models.ForeignKey(
+        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="acks"
+    )
+    contact = models.ForeignKey(
+        "registry.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+"
+    )
+    region_path = models.CharField(_("region path"), max_length=12, db_index=True)
+    phone = models.CharField(_("phone"), max_length=11, db_index=True)
+    token = models.CharField(_("reply token"), max_length=32, unique=True)
+    due_at = models.DateTimeField(_("due at"))
+    acked_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    via = models.CharField(_("answered through"), max_length=10, blank=True)
+    escalations = models.PositiveSmallIntegerField(_("times escalated"), default=0)
+    escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acknowledgement (叫应)")
+        verbose_name_plural = _("acknowledgements (叫应)")
+        constraints = [
+            models.UniqueConstraint(fields=["warning", "contact"], name="ack_once"),
+        ]
+        indexes = [models.Index(fields=["acked_at", "due_at"], name="ack_due")]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id}/{self.contact_id} {'✓' if self.acked_at else '…'}"

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingji.alerts import catalogue
+from yingji.alerts import catalogue, outbox
 from yingji.alerts.models import (
     Area,
     Certainty,
@@ -268,7 +268,8 @@ def act(actor: User, pk: int, action: str, *, note: str = "") -> Warning:
             raise IllegalTransition(warning, action, allowed_actions(actor, warning))
         problem = _problem(actor, warning, step)
         if problem:
-            raise Forbidden(problem, code="separation" if "person" in problem else "forbidden")
+            separation = _may(actor, step.cap, warning)  # not the message: it is translated
+            raise Forbidden(problem, code="separation" if separation else "forbidden")
         before = audit.snapshot(warning, SNAPSHOT)
         source = warning.state
         now = timezone.now()
@@ -285,6 +286,10 @@ def act(actor: User, pk: int, action: str, *, note: str = "") -> Warning:
             warning.issued_by, warning.issued_at = actor, now
             warning.identifier = issue_identifier(warning, now)
             _end_original(warning, actor, now)
+            warning.state = step.target
+            warning.save()
+            sent = outbox.enqueue(warning, now)
+            note = note or _("%(recipients)d people, %(messages)d messages") % sent
         elif action == "withdraw":
             warning.ended_at = now
         warning.state = step.target

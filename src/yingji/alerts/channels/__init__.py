@@ -1,0 +1,1 @@
+"""Dissemination channels (plug-ins): see :mod:`yingji.alerts.channels.base`."""
