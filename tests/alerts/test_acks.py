@@ -10,7 +10,7 @@ import pytest
 from tests.alerts.conftest import draft
 from tests.alerts.test_lifecycle import through
 from tests.alerts.test_targeting import contact
-from yingji.alerts import acks
+from yingji.alerts import acks, outbox
 from yingji.alerts.models import Ack, Delivery
 from yingji.core.errors import NotFound
 from yingji.regions.models import Level, Region
@@ -31,13 +31,15 @@ def chain(people):
 
 def test_the_reply_link_answers_once(chain):
     warning, person, *_ = chain
-    ack = Ack.objects.get(warning=warning, contact=person)
-    done = acks.by_token(ack.token)
+    token = outbox.reply_token(warning.pk, person.pk)
+    done = acks.by_token(token)
     assert done.via == "link" and done.acked_at is not None
-    again = acks.by_token(ack.token)
+    again = acks.by_token(token)
     assert again.acked_at == done.acked_at  # the first answer counts
     with pytest.raises(NotFound):
         acks.by_token("not-a-token-but-long-enough")
+    with pytest.raises(NotFound):  # another person's id with this MAC
+        acks.by_token(token.replace(f"-{person.pk}-", f"-{person.pk + 1}-"))
     with pytest.raises(NotFound):
         acks.by_token("<script>")
 

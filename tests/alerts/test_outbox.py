@@ -55,8 +55,10 @@ def test_issue_writes_one_message_per_person_and_channel_and_one_ack_each(issued
     assert Delivery.objects.filter(warning=issued).count() == 6
     assert Ack.objects.filter(warning=issued).count() == 5
     sms = Delivery.objects.filter(channel="sms").first()
-    token = Ack.objects.get(contact=sms.contact).token
-    assert issued.headline in sms.text and f"/alerts/ack/{token}/" in sms.text
+    token = outbox.reply_token(issued.pk, sms.contact_id)
+    (message,) = outbox.compose([sms])
+    assert issued.headline in message.text and f"/alerts/ack/{token}/" in message.text
+    assert "请回复1确认收到" in message.text
     ack = Ack.objects.first()
     assert ack.due_at == issued.issued_at + dt.timedelta(minutes=30)  # 橙: 30 minutes
 

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingji.alerts.models import Ack, Delivery, DeliveryState, State
-from yingji.alerts.outbox import ACK_MINUTES, SMS_KEYWORD
+from yingji.alerts.models import Ack, Delivery, DeliveryState, State, Warning
+from yingji.alerts.outbox import ACK_MINUTES, SMS_KEYWORD, read_token
 from yingji.core import audit, jobs
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, require
@@ -39,15 +39,20 @@ UP_THE_CHAIN: Final = {12: ("乡镇值班", 9), 9: ("县级值班", 6), 6: ("县
 """Who hears of an unanswered person at each path length: a village's person goes to the
 township duty, a township's to the county duty (a county's stays with the county)."""
 ACTIVE: Final = (State.ISSUED,)
-TOKEN_RE: Final = re.compile(r"^[A-Za-z0-9_\-]{16,32}$")
 
 
 def by_token(token: str, *, now: dt.datetime | None = None) -> Ack:
     """The reply link: answer with the token sent to this person."""
-    if not isinstance(token, str) or not TOKEN_RE.match(token):
+    found = read_token(token)
+    if found is None:
         raise NotFound(_("This reply link is not valid"))
     with transaction.atomic():
-        ack = Ack.objects.select_for_update().select_related("warning").filter(token=token).first()
+        ack = (
+            Ack.objects.select_for_update()
+            .select_related("warning")
+            .filter(warning_id=found[0], contact_id=found[1])
+            .first()
+        )
         if ack is None:
             raise NotFound(_("This reply link is not valid"))
         return _answer(ack, "link", now)
@@ -60,11 +65,13 @@ def by_sms(phone: str, text: str, *, now: dt.datetime | None = None) -> Ack | No
     number = re.sub(r"\D", "", phone)[-11:]
     if text.strip() != SMS_KEYWORD:
         return None  # not an answer (people reply all sorts of things): nothing to do
+    people = list(Contact.objects.filter(phone=number).values_list("pk", flat=True))
+    active = list(Warning.objects.filter(state__in=ACTIVE).values_list("pk", flat=True))
     with transaction.atomic():
         ack = (
             Ack.objects.select_for_update()
             .select_related("warning")
-            .filter(phone=number, acked_at__isnull=True, warning__state__in=ACTIVE)
+            .filter(warning_id__in=active, contact_id__in=people, acked_at__isnull=True)
             .order_by("-warning__issued_at", "-pk")
             .first()
         )

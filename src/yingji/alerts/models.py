@@ -236,14 +236,18 @@ class Delivery(models.Model):
     :mod:`yingji.alerts.channels.base`).
     """
 
+    # Indexes are few on purpose: a province-wide warning writes a million rows at once, and
+    # each index costs as much as the row. The unique constraint leads with the warning, so
+    # it serves "the rows of a warning"; contacts and regions are read through the warning.
     warning = models.ForeignKey(
-        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="deliveries"
-    )
+        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="deliveries",
+        db_index=False,
+    )  # fmt: skip
     contact = models.ForeignKey(
         "registry.Contact", verbose_name=_("contact"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        null=True, blank=True, related_name="+", db_index=False, db_constraint=False,
     )  # fmt: skip
-    region_path = models.CharField(_("region path"), max_length=12, db_index=True)
+    region_path = models.CharField(_("region path"), max_length=12)
     channel = models.CharField(_("channel"), max_length=16)
     address = models.CharField(_("address"), max_length=200)
     purpose = models.CharField(
@@ -272,7 +276,11 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["channel", "state", "next_at"], name="delivery_due"),
-            models.Index(fields=["channel", "provider_id"], name="delivery_provider"),
+            models.Index(
+                fields=["channel", "provider_id"],
+                name="delivery_provider",
+                condition=~models.Q(provider_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,17 +288,23 @@ class Delivery(models.Model):
 
 
 class Ack(models.Model):
-    """叫应: a responsible person's answer to a warning, due within the level's time limit."""
+    """叫应: a responsible person's answer to a warning, due within the level's time limit.
+
+    Narrow, with one index (warning, contact), because a province-wide warning writes one per
+    person at 签发: the reply link's token is a MAC of (warning, contact) rather than a stored
+    random value (:func:`yingji.alerts.outbox.reply_token`), and an SMS reply finds its row
+    through the contact's phone and the few active warnings.
+    """
 
     warning = models.ForeignKey(
-        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="acks"
-    )
+        Warning, verbose_name=_("warning"), on_delete=models.CASCADE, related_name="acks",
+        db_index=False,  # the unique (warning, contact) serves it
+    )  # fmt: skip
     contact = models.ForeignKey(
-        "registry.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+"
-    )
-    region_path = models.CharField(_("region path"), max_length=12, db_index=True)
-    phone = models.CharField(_("phone"), max_length=11, db_index=True)
-    token = models.CharField(_("reply token"), max_length=32, unique=True)
+        "registry.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
+    region_path = models.CharField(_("region path"), max_length=12)
     due_at = models.DateTimeField(_("due at"))
     acked_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     via = models.CharField(_("answered through"), max_length=10, blank=True)
@@ -303,7 +317,6 @@ class Ack(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warning", "contact"], name="ack_once"),
         ]
-        indexes = [models.Index(fields=["acked_at", "due_at"], name="ack_due")]
 
     def __str__(self) -> str:
         return f"{self.warning_id}/{self.contact_id} {'✓' if self.acked_at else '…'}"

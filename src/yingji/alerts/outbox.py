@@ -2,7 +2,7 @@
 
 Writing (:func:`enqueue`, inside the issue transaction): one :class:`Delivery` per recipient ×
 channel with the text of that channel, and one :class:`Ack` (叫应) per responsible person
-with a reply token and the time limit of the warning's level (:data:`ACK_MINUTES`). Rows are
+with the time limit of the warning's level (:data:`ACK_MINUTES`). Rows are
 database-ready tuples inserted with ``executemany``: a province-wide red warning is hundreds of
 thousands of rows.
 
@@ -19,10 +19,12 @@ The drain paces itself to the channel's ``rate_per_second``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import os
-import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -52,6 +54,25 @@ SMS_KEYWORD: Final = "1"
 D = DeliveryState
 
 
+def reply_token(warning_id: int, contact_id: int) -> str:
+    """The reply link's credential: ``<warning>-<contact>-<MAC>``. The MAC (HMAC-SHA256 with
+    the site's secret key, 128 bits) makes it unguessable without storing anything."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"ack:{warning_id}:{contact_id}".encode(),
+                   hashlib.sha256).digest()[:16]  # fmt: skip
+    return f"{warning_id}-{contact_id}-{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def read_token(token: str) -> tuple[int, int] | None:
+    """(warning id, contact id) of a genuine reply token, else None."""
+    parts = token.split("-", 2) if isinstance(token, str) and len(token) <= 64 else []
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    warning_id, contact_id = int(parts[0]), int(parts[1])
+    if not hmac.compare_digest(reply_token(warning_id, contact_id), token):
+        return None
+    return warning_id, contact_id
+
+
 def ack_url(token: str) -> str:
     return f"{getattr(settings, 'PUBLIC_URL', '').rstrip('/')}{ACK_PATH}{token}/"
 
@@ -77,20 +98,16 @@ def enqueue(warning: Warning, now: dt.datetime | None = None) -> dict[str, int]:
     adapt = connection.ops.adapt_datetimefield_value
     at, due_at = adapt(now), adapt(due)
     acks, deliveries = [], []
-    texts: dict[tuple[str, str], str] = {}
+    pk = warning.pk
     for person in people:
-        token = secrets.token_urlsafe(16)
-        acks.append((warning.pk, person.contact_id, person.region_path, person.phone, token,
-                     due_at, "", 0))  # fmt: skip
+        acks.append((pk, person.contact_id, person.region_path, due_at, "", 0))
         for channel in person.channels:
-            address = person.phone
-            key = (channel, token)
-            texts[key] = render(warning, channel, token)
-            deliveries.append((warning.pk, person.contact_id, person.region_path, channel,
-                               address, "warning", texts[key], D.QUEUED, 0, at, "", "", "",
-                               at))  # fmt: skip
-    insert_rows(Ack, ["warning_id", "contact_id", "region_path", "phone", "token", "due_at",
-                      "via", "escalations"], acks)  # fmt: skip
+            # The text is composed when sent (render + the person's reply token): a
+            # province-wide warning would otherwise store the same paragraph 10⁶ times.
+            deliveries.append((pk, person.contact_id, person.region_path, channel, person.phone,
+                               "warning", "", D.QUEUED, 0, at, "", "", "", at))  # fmt: skip
+    insert_rows(Ack, ["warning_id", "contact_id", "region_path", "due_at", "via", "escalations"],
+                acks)  # fmt: skip
     insert_rows(
         Delivery,
         ["warning_id", "contact_id", "region_path", "channel", "address", "purpose", "text",
@@ -114,7 +131,7 @@ def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None)
         due = Delivery.objects.filter(channel=channel).filter(_due(now)).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        rows = list(due.select_related("warning")[:limit])
+        rows = list(due.select_related("warning", "warning__sender")[:limit])
         if rows:
             Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
                 state=D.SENDING, lease_until=now + LEASE, worker=worker[:64]
@@ -185,11 +202,7 @@ def drain(
             sleep(0.5)
             continue
         clock = time.monotonic()
-        batch = [
-            Outgoing(id=r.pk, channel=r.channel, address=r.address, text=r.text,
-                     subject=r.warning.headline, warning=r.warning.identifier)
-            for r in rows
-        ]  # fmt: skip
+        batch = compose(rows)
         try:
             receipts = channel.send(batch)
         except Exception as exc:  # an adapter bug must not lose the rows: retry them later
@@ -205,6 +218,17 @@ def drain(
         if pause > 0:
             sleep(pause)
     return totals
+
+
+def compose(rows: Sequence[Delivery]) -> list[Outgoing]:
+    """The messages of claimed rows: a warning row's text is rendered with the person's reply
+    token; an escalation row carries its own text."""
+    out = []
+    for r in rows:
+        text = r.text or render(r.warning, r.channel, reply_token(r.warning_id, r.contact_id or 0))
+        out.append(Outgoing(id=r.pk, channel=r.channel, address=r.address, text=text,
+                            subject=r.warning.headline, warning=r.warning.identifier))  # fmt: skip
+    return out
 
 
 def delivered(channel: str, provider_id: str, ok: bool, at: dt.datetime | None = None) -> int:

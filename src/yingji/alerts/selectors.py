@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+from django.db import connection
 
 from yingji.alerts.models import Warning
 from yingji.kernels import codes, targeting
@@ -94,41 +95,52 @@ def villages(warning: Warning) -> set[str]:
 
 def recipients(warning: Warning) -> list[Recipient]:
     """The contacts the warning reaches, de-duplicated by phone, ordered by region."""
-    roles = {role for role, lowest in ROLE_LEVELS.items() if warning.level >= lowest}
-    rows = _contacts_in(warning)
+    roles = frozenset(role for role, lowest in ROLE_LEVELS.items() if warning.level >= lowest)
+    receives: dict[str, bool] = {}  # a roles text → whether one of its roles gets this level
+    channels_of: dict[str, tuple[str, ...]] = {}  # a channels text → its channel values
     by_phone: dict[str, Recipient] = {}
-    for pk, name, phone, path, role_text, channel_text in rows:
-        if not roles.intersection(validate_roles.values(role_text)):
+    for pk, name, phone, path, role_text, channel_text in _contacts_in(warning):
+        gets = receives.get(role_text)
+        if gets is None:
+            gets = receives[role_text] = bool(roles.intersection(validate_roles.values(role_text)))
+        if not gets:
             continue
-        channels = tuple(validate_channels.values(channel_text))
+        channels = channels_of.get(channel_text)
+        if channels is None:
+            channels = channels_of[channel_text] = tuple(validate_channels.values(channel_text))
         known = by_phone.get(phone)
-        if known is not None:
+        if known is None:
+            by_phone[phone] = Recipient(pk, name, phone, path, channels)
+        elif not set(channels) <= set(known.channels):
             merged = tuple(dict.fromkeys((*known.channels, *channels)))
             by_phone[phone] = Recipient(known.contact_id, known.name, phone, known.region_path,
                                         merged)  # fmt: skip
-        else:
-            by_phone[phone] = Recipient(pk, name, phone, path, channels)
     return sorted(by_phone.values(), key=lambda r: (r.region_path, r.contact_id))
 
 
 def _contacts_in(warning: Warning) -> list[tuple[Any, ...]]:
-    fields = ("pk", "name", "phone", "region_path", "roles", "channels")
-    live = Contact.objects.filter(voided_at__isnull=True)
-    rows: list[tuple[Any, ...]] = []
-    shaped: set[str] = set()
-    for area in warning.areas.select_related("region"):
-        if area.region is not None:
-            low, high = codes.subtree_bounds(area.region.path)
-            rows += live.filter(region_path__gte=low, region_path__lt=high).values_list(*fields)
-        if area.polygon or area.circle:
-            shaped = villages(warning)
-    if shaped:
-        ordered = sorted(shaped)
-        for start in range(0, len(ordered), CHUNK):
-            part = ordered[start : start + CHUNK]
-            rows += live.filter(region_path__in=part).values_list(*fields)
-    unique = {row[0]: row for row in rows}
-    return list(unique.values())
+    """(id, name, phone, region path, roles, channels) of the live contacts in the areas."""
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    select = (
+        f"SELECT id, name, phone, region_path, roles, channels FROM {table}"  # noqa: S608 - quoted
+        " WHERE voided_at IS NULL AND "
+    )
+    rows: dict[int, tuple[Any, ...]] = {}
+    shaped = False
+    with connection.cursor() as cursor:
+        for area in warning.areas.select_related("region"):
+            if area.region is not None:
+                cursor.execute(select + "region_path >= %s AND region_path < %s",
+                               codes.subtree_bounds(area.region.path))  # fmt: skip
+                rows.update((row[0], row) for row in cursor.fetchall())
+            shaped = shaped or bool(area.polygon or area.circle)
+        if shaped:
+            ordered = sorted(villages(warning))
+            for start in range(0, len(ordered), CHUNK):
+                part = ordered[start : start + CHUNK]
+                cursor.execute(select + f"region_path IN ({', '.join(['%s'] * len(part))})", part)
+                rows.update((row[0], row) for row in cursor.fetchall())
+    return list(rows.values())
 
 
 def preview(warning: Warning) -> dict[str, Any]:
