@@ -19,6 +19,8 @@ from yingji.risk.models import RiskFacts
 
 PASSWORD = "correct-horse-battery-staple-9"
 
+pytest_plugins = ["tests.processes"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:

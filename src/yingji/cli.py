@@ -21,7 +21,15 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from yingji import cli_hazards, cli_ingest, cli_monitoring, cli_registry, cli_risk, config
+from yingji import (
+    cli_hazards,
+    cli_ingest,
+    cli_monitoring,
+    cli_registry,
+    cli_risk,
+    cli_warnings,
+    config,
+)
 from yingji.cli_errors import CommandError
 
 console = Console(stderr=True)
@@ -415,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_monitoring.add_parser(sub)
     cli_hazards.add_parser(sub, _setup_django)
     cli_ingest.add_parser(sub, _setup_django)
+    cli_warnings.add_parser(sub, _setup_django)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

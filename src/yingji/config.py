@@ -7,6 +7,7 @@ before Django itself would fail with a less helpful traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
@@ -39,6 +40,8 @@ class Config:
     tile_url: str | None
     monitoring: dict[str, int] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"
+    channels: dict[str, dict[str, object]] = field(default_factory=dict)
+    signing: tuple[str, str] = ("", "")
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -60,6 +63,7 @@ class Config:
             "YINGJI_HTTPS": self.https,
             "YINGJI_TILE_URL": self.tile_url,
             "YINGJI_PUBLIC_URL": self.public_url,
+            "YINGJI_CHANNELS_FILE": sorted(self.channels) or None,
             **{name: self.monitoring.get(name) for name in MONITORING},
         }
 
@@ -177,6 +181,28 @@ def _whole_numbers(env: Mapping[str, str], errors: list[str]) -> dict[str, int]:
     return values
 
 
+def _channels(path: str, errors: list[str]) -> dict[str, dict[str, object]]:
+    """Dissemination channel settings from a JSON file (it holds gateway secrets, so it is a
+    file with its own permissions, not an environment variable): {"sms": {"url": …}, …}."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    except OSError as exc:
+        errors.append(f"YINGJI_CHANNELS_FILE {path!r} cannot be read ({exc.strerror})")
+        return {}
+    except ValueError as exc:
+        errors.append(f"YINGJI_CHANNELS_FILE {path!r} is not valid JSON ({exc})")
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        errors.append(
+            f"YINGJI_CHANNELS_FILE {path!r} must be a JSON object of channel name → settings, "
+            'e.g. {"sms": {"url": "https://…", "token": "…"}}'
+        )
+        return {}
+    return {str(name): dict(conf) for name, conf in data.items()}
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the environment. Problems are collected in ``Config.errors``."""
     env = os.environ if env is None else env
@@ -231,6 +257,14 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             "YINGJI_PUBLIC_URL must be the site's http(s) address as people reach it, "
             "e.g. https://yingji.example.gov.cn (used in links sent by SMS and e-mail)"
         )
+    channels = _channels(env.get("YINGJI_CHANNELS_FILE", ""), errors)
+    signing = (env.get("YINGJI_CAP_SIGNING_KEY", ""), env.get("YINGJI_CAP_SIGNING_CERT", ""))
+    if bool(signing[0]) != bool(signing[1]) or any(p and not Path(p).is_file() for p in signing):
+        errors.append(
+            "YINGJI_CAP_SIGNING_KEY and YINGJI_CAP_SIGNING_CERT must both be set to readable "
+            "PEM files (the private key and its certificate), or both be unset"
+        )
+        signing = ("", "")
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -243,5 +277,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         tile_url=tile_url,
         monitoring=_whole_numbers(env, errors),
         public_url=public_url,
+        channels=channels,
+        signing=signing,
         errors=errors,
     )

@@ -35,6 +35,12 @@ WARNING_SEPARATION = True
 WARNING_ORG_CODE = "000"
 # The site's public address, for links sent in messages (叫应 reply links).
 PUBLIC_URL = CONFIG.public_url
+# Dissemination channels (sms, smpp, email, webhook, broadcast): settings per channel from
+# YINGJI_CHANNELS_FILE; a channel not listed there is not drained (its messages wait).
+CHANNELS = CONFIG.channels
+# XML-DSig of exported CAP (PEM file paths); unset: CAP is served unsigned.
+WARNING_SIGNING_KEY = CONFIG.signing[0]
+WARNING_SIGNING_CERT = CONFIG.signing[1]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

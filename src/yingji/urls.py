@@ -39,6 +39,7 @@ urlpatterns = [
     path("hazards/stats/", include("yingji.hazards.stats_urls")),
     path("hazards/", include("yingji.hazards.urls")),
     path("monitoring/", include("yingji.monitoring.urls")),
+    path("alerts/", include("yingji.alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

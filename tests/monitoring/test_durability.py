@@ -15,9 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,19 +24,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.monitoring.conftest import XIHU_STATION, sensor_row, station_row
+from tests.processes import TIMEOUT, free_port, run_python
 
 SENSORS = [f"{XIHU_STATION}-R{n}" for n in range(1, 6)]
 THREADS = 4
 BATCH = 100  # readings a request
 ACKED_BEFORE_KILL = 40  # batches answered 200 before the kill; more arrive during it
-TIMEOUT = 60.0  # seconds: upper bound of any wait
 
 SETUP = """
 import json, os, sys
@@ -70,28 +67,9 @@ print(json.dumps(list(Reading.objects.values_list("sensor__code", "value"))))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The environment of a server with its own fresh, migrated database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "YINGJI_TEST_DATA_DIR")}
-    env.update(YINGJI_DATA_DIR=str(tmp_path), YINGJI_SECRET_KEY=secrets.token_urlsafe(40))
-    with _throwaway_database(env.get("DATABASE_URL")) as url:
-        if url:
-            env["DATABASE_URL"] = url
-        _cli(env, "manage", "migrate", "--verbosity", "0")
-        _cli(env, "regions", "load")
-        yield env
-
-
 @pytest.fixture
 def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port), "--log-level", "error"],
@@ -127,7 +105,7 @@ def test_kill_9_during_a_load_loses_no_acknowledged_reading(server_env, server):
     assert reached, f"only {len(load.acknowledged)} batches were answered: {load.errors[:3]}"
     assert not load.errors, load.errors[:3]
 
-    stored = {tuple(row) for row in json.loads(_python(server_env, STORED))}
+    stored = {tuple(row) for row in json.loads(run_python(server_env, STORED))}
     acknowledged = {reading for batch in load.acknowledged for reading in batch}
     assert len(acknowledged) >= ACKED_BEFORE_KILL * BATCH
     missing = acknowledged - stored
@@ -202,33 +180,7 @@ def _setup_network(env: dict[str, str]) -> str:
         "station": station_row(),
         "sensors": [sensor_row(code) for code in SENSORS],
     }
-    return str(json.loads(_python(env, SETUP, stdin=json.dumps(spec)))["token"])
-
-
-def _python(env: dict[str, str], script: str, stdin: str = "") -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "yingji.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    return str(json.loads(run_python(env, SETUP, stdin=json.dumps(spec)))["token"])
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -243,21 +195,3 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
         except OSError:
             time.sleep(0.1)  # polling a port that is not open yet: no event to wait on
     pytest.fail("the server did not become healthy in time")
-
-
-@contextmanager
-def _throwaway_database(url: str | None) -> Iterator[str | None]:
-    """A fresh PostgreSQL database next to ``url``, dropped afterwards; None for SQLite."""
-    if not url or not url.startswith(("postgres://", "postgresql://")):
-        yield None
-        return
-    import psycopg
-
-    name = f"yingji_durability_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urllib.parse.urlsplit(url)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -10,8 +10,9 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings")
 
     def ready(self) -> None:
-        from yingji.alerts import acks, services
+        from yingji.alerts import acks, dispatch, services
         from yingji.core import schedule
 
         schedule.every(services.EXPIRE_KIND, 60)
         schedule.every(acks.ESCALATE_KIND, 60)
+        schedule.every(dispatch.DRAIN_KIND, 60)

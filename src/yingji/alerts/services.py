@@ -290,6 +290,7 @@ def act(actor: User, pk: int, action: str, *, note: str = "") -> Warning:
             warning.save()
             sent = outbox.enqueue(warning, now)
             note = note or _("%(recipients)d people, %(messages)d messages") % sent
+            jobs.start(actor=actor, kind="alerts.drain", title=f"发送 {warning.identifier}")
         elif action == "withdraw":
             warning.ended_at = now
         warning.state = step.target

@@ -1,0 +1,17 @@
+"""Warning pages (预警发布), mounted at /alerts/; ``public/`` and ``feed.atom`` need no sign-in."""
+
+from django.urls import path
+
+from yingji.alerts import views
+
+urlpatterns = [
+    path("", views.warning_list, name="alerts-list"),
+    path("new/", views.warning_new, name="alerts-new"),
+    path("from-alarm/", views.from_alarm, name="alerts-from-alarm"),
+    path("<int:pk>/", views.warning_detail, name="alerts-detail"),
+    path("<int:pk>/edit/", views.warning_edit, name="alerts-edit"),
+    path("<int:pk>/act/", views.warning_act, name="alerts-act"),
+    path("public/", views.public_list, name="alerts-public"),
+    path("public/<str:identifier>.xml", views.public_cap, name="alerts-public-cap"),
+    path("feed.atom", views.public_feed, name="alerts-feed"),
+]
