@@ -7,9 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.alerts.conftest import draft
-from tests.alerts.test_lifecycle import through
-from tests.alerts.test_targeting import contact
+from tests.alerts.conftest import contact, draft, through
 from yingji.alerts import acks, outbox
 from yingji.alerts.models import Ack, Delivery
 from yingji.core.errors import NotFound

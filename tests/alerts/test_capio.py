@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.alerts.conftest import through
 from tests.kernels.test_cap import _key_and_cert
 from yingji.alerts import capio, services
 from yingji.alerts.models import MsgType, Source, State, Warning
@@ -16,16 +17,6 @@ from yingji.core.errors import InvalidInput
 from yingji.kernels import cap
 
 NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "duty": make_user("xihu_duty", "330106", "duty_officer"),
-        "reviewer": make_user("xihu_reviewer", "330106", "warning_reviewer"),
-        "issuer": make_user("xihu_issuer", "330106", "warning_issuer"),
-        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
-    }
 
 
 def draft(actor, **changes):
@@ -45,12 +36,6 @@ def draft(actor, **changes):
     }  # fmt: skip
     data.update(changes)
     return services.create_draft(actor, data)
-
-
-def through(warning, people):
-    services.act(people["duty"], warning.pk, "submit")
-    services.act(people["reviewer"], warning.pk, "review")
-    return services.act(people["issuer"], warning.pk, "issue")
 
 
 def test_issued_warning_exports_and_round_trips(people):

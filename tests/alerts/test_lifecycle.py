@@ -8,18 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.alerts.conftest import draft
+from tests.alerts.conftest import draft, through
 from yingji.alerts import services
 from yingji.alerts.models import MsgType, State
 from yingji.core.errors import Forbidden, InvalidInput, NotFound
 
 NOW = timezone.now()
-
-
-def through(warning, people):
-    services.act(people["duty"], warning.pk, "submit")
-    services.act(people["reviewer"], warning.pk, "review")
-    return services.act(people["issuer"], warning.pk, "issue")
 
 
 def test_alert_update_cancel_with_three_people(people):

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
-from tests.alerts.conftest import draft
-from tests.alerts.test_lifecycle import through
-from tests.alerts.test_targeting import contact
+from tests.alerts.conftest import contact, draft, through
 from yingji.alerts import outbox
 from yingji.alerts.channels.base import Outgoing, Receipt
 from yingji.alerts.models import Ack, Delivery, DeliveryState

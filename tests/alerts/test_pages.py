@@ -8,31 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.monitoring.conftest import XIHU_STATION, post, sensor_row, station_row
+from tests.alerts.conftest import through
 from yingji.alerts import services
 from yingji.alerts.models import Guidance, State, Warning
-from yingji.core.registry import services as registry
 from yingji.kernels import cap
-from yingji.monitoring.models import Alarm
-from yingji.monitoring.specs import SENSORS, STATIONS
 
 NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "duty": make_user("xihu_duty", "330106", "duty_officer"),
-        "reviewer": make_user("xihu_reviewer", "330106", "warning_reviewer"),
-        "issuer": make_user("xihu_issuer", "330106", "warning_issuer"),
-        "viewer": make_user("xihu_viewer", "330106", "viewer"),
-        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
-        "company": make_user("xihu_company", "330106002", "enterprise_user"),
-    }
 
 
 def as_(user) -> Client:
@@ -52,12 +36,6 @@ def draft(actor, **changes):
     }  # fmt: skip
     data.update(changes)
     return services.create_draft(actor, data)
-
-
-def issue(warning, people):
-    services.act(people["duty"], warning.pk, "submit")
-    services.act(people["reviewer"], warning.pk, "review")
-    return services.act(people["issuer"], warning.pk, "issue")
 
 
 def buttons(html: str) -> list[str]:
@@ -175,7 +153,7 @@ def test_another_county_gets_404(people):
 
 def test_anonymous_visitors_see_only_the_public_pages(people, client):
     hidden = draft(people["duty"], headline="尚未签发的草稿")
-    issued = issue(draft(people["duty"]), people)
+    issued = through(draft(people["duty"]), people)
     for url in ("/alerts/", f"/alerts/{hidden.pk}/", "/alerts/new/"):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -194,23 +172,6 @@ def test_anonymous_visitors_see_only_the_public_pages(people, client):
     assert client.get("/alerts/public/nothing.xml").status_code == 404
     services.expire(NOW + dt.timedelta(hours=7))
     assert "西湖区暴雨橙色预警" not in client.get("/alerts/public/").content.decode()
-
-
-@pytest.fixture
-def alarm(people, xihu_staff):
-    registry.create(actor=xihu_staff, spec=STATIONS, data=station_row())
-    gas = f"{XIHU_STATION}-G1"
-    registry.create(
-        actor=xihu_staff,
-        spec=SENSORS,
-        data=sensor_row(gas, type="可燃气体", unit="%LEL", expected_interval_s=5),
-    )
-    gateway = people["viewer"]
-    gateway.is_machine = True
-    gateway.save(update_fields=["is_machine"])
-    start = int(NOW.timestamp()) - 600
-    post(gateway, gas, [(start, 5.0), (start + 5, 60.0)])
-    return Alarm.objects.get(sensor__code=gas)
 
 
 def test_the_alarm_page_offers_a_draft_to_those_who_may_draft(people, alarm, make_user):

@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.alerts.conftest import draft
+from tests.alerts.conftest import contact, draft
 from yingji.alerts import selectors
 from yingji.regions.models import Level, Region
-from yingji.registry.models.people import Contact
-
-
-def contact(code: str, region: Region, roles: str = "村干部", channels: str = "sms", phone=None):
-    return Contact.objects.create(
-        code=code, name=f"联系人{code}", phone=phone or f"139{int(code):08d}", roles=roles,
-        channels=channels, region=region,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -114,6 +114,26 @@ def post(user: Any, code: str, series: list[tuple[int, float]], batch: int = 7) 
         assert result.rejected == []
 
 
+BINJIANG_GAS = f"{BINJIANG_STATION}-G1"
+
+
+@pytest.fixture
+def binjiang_gateway(make_user, stations, make_sensor, binjiang_staff):
+    """A gas detector in 滨江区 and the machine account of 滨江's gateway."""
+    make_sensor(
+        BINJIANG_GAS,
+        actor=binjiang_staff,
+        station=BINJIANG_STATION,
+        type="可燃气体",
+        unit="%LEL",
+        expected_interval_s=5,
+    )
+    user = make_user("binjiang-gateway", "330108", "viewer")
+    user.is_machine = True
+    user.save(update_fields=["is_machine"])
+    return user
+
+
 @pytest.fixture(autouse=True)
 def _english():
     """Messages are checked in English (the catalogue may translate them)."""

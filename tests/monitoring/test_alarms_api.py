@@ -15,7 +15,15 @@ from django.db import connection
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
-from tests.monitoring.conftest import BINJIANG_STATION, GAS, RAIN, WIND, XIHU_STATION, post
+from tests.monitoring.conftest import (
+    BINJIANG_GAS,
+    BINJIANG_STATION,
+    GAS,
+    RAIN,
+    WIND,
+    XIHU_STATION,
+    post,
+)
 from yingji.monitoring import stream
 from yingji.monitoring.models import Alarm, HourlyAggregate, Rule, Station
 
@@ -24,22 +32,10 @@ pytestmark = pytest.mark.django_db
 URL = "/api/monitoring/alarms"
 NOW = int(dt.datetime.now(dt.UTC).timestamp())
 T = NOW - 600
-BINJIANG_GAS = f"{BINJIANG_STATION}-G1"
 
 
 @pytest.fixture
-def people(make_user, gateway, make_sensor, binjiang_staff):
-    make_sensor(
-        BINJIANG_GAS,
-        actor=binjiang_staff,
-        station=BINJIANG_STATION,
-        type="可燃气体",
-        unit="%LEL",
-        expected_interval_s=5,
-    )
-    binjiang_gateway = make_user("binjiang-gateway", "330108", "viewer")
-    binjiang_gateway.is_machine = True
-    binjiang_gateway.save(update_fields=["is_machine"])
+def people(make_user, gateway, binjiang_gateway):
     return {
         "gateway": gateway,
         "binjiang_gateway": binjiang_gateway,

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.monitoring.conftest import BINJIANG_STATION, GAS, WIND, XIHU_STATION, post
+from tests.monitoring.conftest import BINJIANG_GAS, GAS, WIND, XIHU_STATION, post
 from yingji.monitoring import services
 from yingji.monitoring.models import Alarm
 
@@ -17,22 +17,11 @@ pytestmark = pytest.mark.django_db
 
 NOW = int(dt.datetime.now(dt.UTC).timestamp())
 T = NOW - 600
-BINJIANG_GAS = f"{BINJIANG_STATION}-G1"
 
 
 @pytest.fixture
-def people(make_user, gateway, make_sensor, binjiang_staff):
-    make_sensor(
-        BINJIANG_GAS,
-        actor=binjiang_staff,
-        station=BINJIANG_STATION,
-        type="可燃气体",
-        unit="%LEL",
-        expected_interval_s=5,
-    )
-    other = make_user("binjiang-gateway", "330108", "viewer")
-    other.is_machine = True
-    other.save(update_fields=["is_machine"])
+def people(make_user, gateway, binjiang_gateway):
+    other = binjiang_gateway
     post(gateway, GAS, [(T, 5.0), (T + 5, 60.0)])
     post(gateway, WIND, [(T - 1200, 10.8), (T - 600, 17.2)])
     post(other, BINJIANG_GAS, [(T, 3.0), (T + 5, 70.0)])

@@ -109,6 +109,23 @@ def _read_capped(response: Any, limit: int, deadline: float) -> bytes | None:
             return None
 
 
+def post_json(
+    url: str, payload: Any, *, token: str, timeout: float, max_bytes: int = DEFAULT_MAX_RESPONSE
+) -> Reply:
+    """POST ``payload`` as UTF-8 JSON with a bearer token (the HTTP gateways' common form)."""
+    return post(
+        url,
+        json.dumps(payload, ensure_ascii=False).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+        },
+        timeout=timeout,
+        max_bytes=max_bytes,
+    )
+
+
 def post(
     url: str,
     body: bytes,

@@ -20,7 +20,6 @@ Settings ``CHANNELS["broadcast"]``: ``url``, ``token``, ``repeat`` (3), ``timeou
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -57,17 +56,10 @@ class Broadcast:
             "repeat": self.repeat,
             "request_id": str(item.id),
         }
-        reply = _support.post(
-            self.url,
-            json.dumps(body, ensure_ascii=False).encode(),
-            headers={
-                "Authorization": f"Bearer {self.token}",
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-            },
-            timeout=self.timeout,
+        reply = _support.post_json(
+            self.url, body, token=self.token, timeout=self.timeout,
             max_bytes=self.max_response_bytes,
-        )
+        )  # fmt: skip
         if reply.error:
             return Receipt(item.id, ok=False, error=f"broadcast platform: {reply.error}")
         if reply.status != 200:

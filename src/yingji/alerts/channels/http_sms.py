@@ -133,17 +133,10 @@ class HttpSms:
         payload: dict[str, Any] = {"messages": messages}
         if self.dlr_url:
             payload["callback"] = self.dlr_url
-        reply = _support.post(
-            self.url,
-            json.dumps(payload, ensure_ascii=False).encode(),
-            headers={
-                "Authorization": f"Bearer {self.token}",
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-            },
-            timeout=self.timeout,
+        reply = _support.post_json(
+            self.url, payload, token=self.token, timeout=self.timeout,
             max_bytes=self.max_response_bytes,
-        )
+        )  # fmt: skip
         if reply.error:
             return f"SMS gateway: {reply.error}"
         if reply.status != 200:
