@@ -103,6 +103,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from yingji.alerts.api import router as alerts_router
+    from yingji.alerts.gateway_api import router as alerts_gateway_router
     from yingji.core.api import router as core_router
     from yingji.core.registry.api import router as registry_router
     from yingji.core.registry.maplayers import router as maplayers_router
@@ -126,6 +127,7 @@ def _register_routers() -> None:
     api.add_router("/monitoring/", alarms_router)
     api.add_router("/monitoring/", stations_router)
     api.add_router("/alerts/", alerts_router)
+    api.add_router("/alerts/gateway/", alerts_gateway_router)
     api.add_router("/", core_router)
 
 

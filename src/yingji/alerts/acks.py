@@ -27,7 +27,7 @@ from yingji.alerts.outbox import ACK_MINUTES, SMS_KEYWORD, read_token
 from yingji.core import audit, jobs
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, require
-from yingji.core.scoping import jurisdiction_of
+from yingji.core.scoping import Jurisdiction, jurisdiction_of
 from yingji.kernels import codes
 from yingji.registry.models.people import Contact, validate_roles
 
@@ -58,7 +58,9 @@ def by_token(token: str, *, now: dt.datetime | None = None) -> Ack:
         return _answer(ack, "link", now)
 
 
-def by_sms(phone: str, text: str, *, now: dt.datetime | None = None) -> Ack | None:
+def by_sms(
+    phone: str, text: str, *, now: dt.datetime | None = None, within: Jurisdiction | None = None
+) -> Ack | None:
     """An inbound SMS: the keyword answers the sender's latest unanswered active warning."""
     if not isinstance(phone, str) or not isinstance(text, str):
         raise InvalidInput(_("phone and text must be text"))
@@ -75,7 +77,7 @@ def by_sms(phone: str, text: str, *, now: dt.datetime | None = None) -> Ack | No
             .order_by("-warning__issued_at", "-pk")
             .first()
         )
-        if ack is None:
+        if ack is None or (within is not None and not within.covers(ack.region_path)):
             return None
         return _answer(ack, "sms", now)
 

@@ -231,6 +231,16 @@ def compose(rows: Sequence[Delivery]) -> list[Outgoing]:
     return out
 
 
+def report(channel: str, row_id: int, ok: bool, error: str = "") -> int:
+    """A delivery report naming our outbox id: the row becomes delivered, or dead."""
+    rows = Delivery.objects.filter(channel=channel, pk=row_id, state__in=(D.SENT, D.DELIVERED))
+    if ok:
+        return rows.exclude(state=D.DELIVERED).update(
+            state=D.DELIVERED, delivered_at=timezone.now()
+        )
+    return rows.update(state=D.DEAD, error=(error or "provider reported it undelivered")[:300])
+
+
 def delivered(channel: str, provider_id: str, ok: bool, at: dt.datetime | None = None) -> int:
     """A delivery report (DLR) from the provider: the row becomes delivered or failed."""
     at = at or timezone.now()
