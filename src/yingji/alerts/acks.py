@@ -48,7 +48,7 @@ def by_token(token: str, *, now: dt.datetime | None = None) -> Ack:
         raise NotFound(_("This reply link is not valid"))
     with transaction.atomic():
         ack = (
-            Ack.objects.select_for_update()
+            Ack.objects.select_for_update(of=("self",))
             .select_related("warning")
             .filter(warning_id=found[0], contact_id=found[1])
             .first()
@@ -71,7 +71,7 @@ def by_sms(
     active = list(Warning.objects.filter(state__in=ACTIVE).values_list("pk", flat=True))
     with transaction.atomic():
         ack = (
-            Ack.objects.select_for_update()
+            Ack.objects.select_for_update(of=("self",))
             .select_related("warning")
             .filter(warning_id__in=active, contact_id__in=people, acked_at__isnull=True)
             .order_by("-warning__issued_at", "-pk")
@@ -86,7 +86,12 @@ def by_staff(actor: User, ack_id: int, *, note: str = "") -> Ack:
     """A duty officer records an answer received another way (a phone call)."""
     require(actor, Cap.DRAFT_WARNINGS)
     with transaction.atomic():
-        ack = Ack.objects.select_for_update().select_related("warning").filter(pk=ack_id).first()
+        ack = (
+            Ack.objects.select_for_update(of=("self",))
+            .select_related("warning")
+            .filter(pk=ack_id)
+            .first()
+        )
         if ack is None or not jurisdiction_of(actor).covers(ack.region_path):
             raise NotFound(_("No such acknowledgement in your jurisdiction"))
         done = _answer(ack, "staff", None)
@@ -118,7 +123,7 @@ def escalate(now: dt.datetime | None = None) -> int:
     done = 0
     with transaction.atomic():
         overdue = (
-            Ack.objects.select_for_update()
+            Ack.objects.select_for_update(of=("self",))
             .select_related("warning", "warning__sender", "contact")
             .filter(acked_at__isnull=True, due_at__lte=now, warning__state__in=ACTIVE)
         )

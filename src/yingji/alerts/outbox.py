@@ -130,7 +130,7 @@ def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None)
     with transaction.atomic():
         due = Delivery.objects.filter(channel=channel).filter(_due(now)).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, of=("self",))
         rows = list(due.select_related("warning", "warning__sender")[:limit])
         if rows:
             Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(

@@ -385,7 +385,7 @@ def expire(now: dt.datetime | None = None) -> int:
 def _locked(actor: User, pk: int) -> Warning:
     require(actor, Cap.VIEW_WARNINGS)
     return get_scoped(
-        Warning.objects.select_for_update().select_related("sender", "references"),
+        Warning.objects.select_for_update(of=("self",)).select_related("sender", "references"),
         actor, label="warning", pk=pk,
     )  # fmt: skip
 

@@ -75,7 +75,7 @@ HANDLED_FIELDS: Final = ("acknowledged_at", "acknowledged_by", "disposition", "n
 def _alarm_for(actor: User | AnonymousUser, alarm_id: int) -> Alarm:
     require(actor, Cap.HANDLE_ALARMS)
     return get_scoped(
-        Alarm.objects.select_for_update().select_related("sensor"),
+        Alarm.objects.select_for_update(of=("self",)).select_related("sensor"),
         actor,
         label="alarm",
         pk=alarm_id,
@@ -296,7 +296,7 @@ def escalate(now: dt.datetime) -> int:
     escalated = 0
     with transaction.atomic():
         due = (
-            Alarm.objects.select_for_update()
+            Alarm.objects.select_for_update(of=("self",))
             .select_related("sensor")
             .filter(acknowledged_at__isnull=True, raised_at__lte=now - period)
             .exclude(rule__in=(Rule.STALE, Rule.STUCK), ended_at__isnull=False)
