@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from yingji.alerts import capio, catalogue, services
+from yingji.alerts import capio, catalogue, measures, services
 from yingji.alerts.models import Certainty, Event, MsgType, State, Urgency, Warning
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.permissions import Cap, require
@@ -331,6 +331,15 @@ def warning_edit(
 def warning_cap(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> HttpResponse:
     warning = services.get_warning(request.user, pk)  # type: ignore[arg-type]
     return cap_response(warning)
+
+
+@router.get(
+    "/{int:pk}/measures",
+    summary="How the warning did: reach, delivery per channel, speed, 叫应, lead time",
+)
+def warning_measures(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> dict[str, Any]:
+    warning = services.get_warning(request.user, pk)  # type: ignore[arg-type]
+    return measures.measures(warning)
 
 
 @router.post(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.warning_detail, name="alerts-detail"),
     path("<int:pk>/edit/", views.warning_edit, name="alerts-edit"),
     path("<int:pk>/act/", views.warning_act, name="alerts-act"),
+    path("<int:pk>/measures.xlsx", views.warning_measures, name="alerts-measures"),
     path("public/", views.public_list, name="alerts-public"),
     path("public/<str:identifier>.xml", views.public_cap, name="alerts-public-cap"),
     path("feed.atom", views.public_feed, name="alerts-feed"),

@@ -27,7 +27,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from yingji.alerts import api, capio, catalogue, forms, services
+from yingji.alerts import api, capio, catalogue, forms, measures, services
 from yingji.alerts.models import Certainty, MsgType, State, Urgency, Warning
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
@@ -260,8 +260,10 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             State(event["to_state"]).label if event["to_state"] in State.values else ""
         )
     actions = _labels(ACTION_LABELS)
+    issued = body["state"] not in (State.DRAFT, State.SUBMITTED, State.REVIEWED, State.WITHDRAWN)
     return {
         "w": body,
+        "measures": measures.measures(_warning(request, pk)) if issued else None,
         "actions": [{"key": a, "label": actions.get(a, a)} for a in body["allowed_actions"]],
         "map_data": {"warnings": [_map_row(body)]},
         "public_url": reverse("alerts-public-cap", args=[body["identifier"]])
@@ -276,6 +278,21 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _deny(request)
     _warning(request, pk)
     return render(request, "alerts/detail.html", _detail_context(request, pk))
+
+
+@login_required
+def warning_measures(request: HttpRequest, pk: int) -> HttpResponse:
+    """The warning's measures as an Excel workbook (发布效果.xlsx)."""
+    if not has(request.user, Cap.VIEW_WARNINGS):
+        return _deny(request)
+    warning = _warning(request, pk)
+    response = HttpResponse(
+        measures.workbook(warning),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"warning-{warning.pk}-measures.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_POST
