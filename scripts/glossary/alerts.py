@@ -268,4 +268,7 @@ GLOSSARY = {
     "Nobody in the areas is registered to receive warnings.": "预警区域内没有登记的接收人。",
     "People": "人数",
     "Rate": "比率",
+    "Who it will reach": "预计接收范围",
+    "%(v)s villages, %(p)s people": "%(v)s 个村（社区），%(p)s 人",
+    "County": "县（市、区）",
 }

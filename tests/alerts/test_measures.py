@@ -67,3 +67,14 @@ def test_the_page_shows_them_and_excel_exports_them(issued, people):
     other = Client()
     other.force_login(people["binjiang"])
     assert other.get(f"/alerts/{issued.pk}/measures.xlsx").status_code == 404
+
+
+def test_before_issue_the_page_previews_who_it_will_reach(people):
+    village = Region.objects.filter(level=Level.VILLAGE, path__startswith="330106").first()
+    contact("1", village, channels="sms,voice")
+    warning = draft(people["duty"], areas=[{"region": village.code, "description": "村"}])
+    client = Client()
+    client.force_login(people["duty"])
+    html = client.get(f"/alerts/{warning.pk}/").content.decode()
+    assert 'id="al-preview"' in html and 'id="al-measures"' not in html
+    assert "330106" in html

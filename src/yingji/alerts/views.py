@@ -27,7 +27,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from yingji.alerts import api, capio, catalogue, forms, measures, services
+from yingji.alerts import api, capio, catalogue, forms, measures, selectors, services
 from yingji.alerts.models import Certainty, MsgType, State, Urgency, Warning
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
@@ -260,10 +260,13 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             State(event["to_state"]).label if event["to_state"] in State.values else ""
         )
     actions = _labels(ACTION_LABELS)
-    issued = body["state"] not in (State.DRAFT, State.SUBMITTED, State.REVIEWED, State.WITHDRAWN)
+    before_issue = (State.DRAFT, State.SUBMITTED, State.REVIEWED)
+    issued = body["state"] not in (*before_issue, State.WITHDRAWN)
+    warning = _warning(request, pk)
     return {
         "w": body,
-        "measures": measures.measures(_warning(request, pk)) if issued else None,
+        "measures": measures.measures(warning) if issued else None,
+        "preview": selectors.preview(warning) if body["state"] in before_issue else None,
         "actions": [{"key": a, "label": actions.get(a, a)} for a in body["allowed_actions"]],
         "map_data": {"warnings": [_map_row(body)]},
         "public_url": reverse("alerts-public-cap", args=[body["identifier"]])
