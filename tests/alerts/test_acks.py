@@ -66,3 +66,11 @@ def test_unanswered_escalates_on_time_up_the_chain(chain):
     assert acks.escalate(ack.due_at + dt.timedelta(minutes=60)) == 0  # answered: done
     rates = acks.rates(warning.pk)
     assert rates["330106"] == {"people": 1, "answered": 1, "rate": 1.0}
+
+
+def test_rates_count_a_county_level_person_once(people):
+    county = Region.objects.get(path="330106")
+    contact("9", county, roles="县级值班", phone="13900000009")
+    warning = through(draft(people["duty"]), people)  # the whole county
+    rates = acks.rates(warning.pk)
+    assert rates["330106"]["people"] == Ack.objects.filter(warning=warning).count() == 1

@@ -174,7 +174,7 @@ def rates(warning_id: int) -> dict[str, Any]:
     for path, acked in Ack.objects.filter(warning_id=warning_id).values_list(
         "region_path", "acked_at"
     ):
-        for key in (path[:6], path[:9]):
+        for key in {path[:6], path[:9]}:  # a county's own contact counts once
             counts[key][0] += 1
             counts[key][1] += acked is not None
     return {
