@@ -63,7 +63,8 @@ typecheck:
 	$(CHECK_ENV) $(BIN)/mypy src/yingji/kernels src/yingji/*/services.py src/yingji/*/selectors.py \
 	  src/yingji/core/registry/services.py src/yingji/core/registry/selectors.py \
 	  src/yingji/core/registry/validation.py src/yingji/core/registry/fields.py \
-	  src/yingji/core/registry/spec.py src/yingji/*/services
+	  src/yingji/core/registry/spec.py src/yingji/*/services \
+	  src/yingji/monitoring/evaluation src/yingji/monitoring/ingest.py src/yingji/alerts/outbox.py
 
 test-unit:
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)

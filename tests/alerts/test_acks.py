@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 from tests.alerts.conftest import contact, draft, through
-from yingji.alerts import acks, outbox
+from yingji.alerts import outbox
 from yingji.alerts.models import Ack, Delivery
+from yingji.alerts.services import acks
 from yingji.core.errors import NotFound
 from yingji.regions.models import Level, Region
 

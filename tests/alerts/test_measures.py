@@ -11,9 +11,10 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.alerts.conftest import contact, draft, through
-from yingji.alerts import acks, outbox
+from yingji.alerts import outbox
 from yingji.alerts.measures import measures
 from yingji.alerts.models import Delivery, DeliveryState
+from yingji.alerts.services import acks
 from yingji.regions.models import Level, Region
 
 

@@ -20,6 +20,7 @@ from pydantic import ConfigDict
 
 from yingji.alerts import capio, catalogue, measures, services
 from yingji.alerts.models import Certainty, Event, MsgType, State, Urgency, Warning
+from yingji.alerts.services import fields
 from yingji.core.errors import Conflict, InvalidInput
 from yingji.core.permissions import Cap, require
 from yingji.core.scoping import scope
@@ -70,7 +71,7 @@ class DraftIn(Strict):
     onset: str | None = Field(None, max_length=40, description="ISO 8601 with offset")
     expires: str = Field(..., max_length=40, description="ISO 8601 with offset")
     sender: str = Field("", max_length=12, description="issuing office; default: your region")
-    areas: list[AreaIn] = Field(..., max_length=services.MAX_AREAS)
+    areas: list[AreaIn] = Field(..., max_length=fields.MAX_AREAS)
 
 
 class DraftPatch(Strict):
@@ -86,7 +87,7 @@ class DraftPatch(Strict):
     instruction_en: str | None = Field(None, max_length=4000)
     onset: str | None = Field(None, max_length=40)
     expires: str | None = Field(None, max_length=40)
-    areas: list[AreaIn] | None = Field(None, max_length=services.MAX_AREAS)
+    areas: list[AreaIn] | None = Field(None, max_length=fields.MAX_AREAS)
 
 
 class ActIn(Strict):

@@ -10,7 +10,8 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings")
 
     def ready(self) -> None:
-        from yingji.alerts import acks, dispatch, services
+        from yingji.alerts import dispatch, services
+        from yingji.alerts.services import acks
         from yingji.core import schedule
 
         schedule.every(services.EXPIRE_KIND, 60)

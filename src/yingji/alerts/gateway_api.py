@@ -10,8 +10,9 @@ from typing import Any, Final
 from django.http import HttpRequest
 from ninja import Router
 
-from yingji.alerts import acks, outbox
+from yingji.alerts import outbox
 from yingji.alerts.channels.http_sms import parse_reports
+from yingji.alerts.services import acks
 from yingji.core.errors import Forbidden, InvalidInput
 from yingji.core.scoping import jurisdiction_of
 

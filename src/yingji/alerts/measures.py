@@ -21,8 +21,8 @@ from typing import Any, Final
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from yingji.alerts import acks
 from yingji.alerts.models import Ack, Delivery, DeliveryState, Warning
+from yingji.alerts.services import acks
 from yingji.regions.models import Region
 
 D = DeliveryState

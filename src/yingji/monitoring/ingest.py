@@ -394,7 +394,9 @@ def _check(
     at = np.asarray(where, dtype=np.int64)
     epoch = np.asarray(seconds, dtype=np.int64)
     value = np.asarray(values, dtype=np.float64)
-    table = np.asarray([(s.id, s.low, s.high, s.problem is None) for s in known] or [(0, 0, 0, 0)])
+    # one row per known sensor (id, low, high, in service); a placeholder row when none is
+    rows = [(float(s.id), s.low, s.high, float(s.problem is None)) for s in known]
+    table = np.asarray(rows or [(0.0, 0.0, 0.0, 0.0)])
     own = np.where(at >= 0, at, 0)
     sensor_id = table[own, 0].astype(np.int64)
     with np.errstate(invalid="ignore"):
