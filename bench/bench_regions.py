@@ -13,11 +13,12 @@ import json
 import os
 import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 
-os.environ.setdefault("YINGJI_DATA_DIR", tempfile.mkdtemp(prefix="yingji-bench-"))
+from _scratch import use_scratch_data_dir
+
+use_scratch_data_dir()
 os.environ.setdefault("YINGJI_SECRET_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
 

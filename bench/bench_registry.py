@@ -20,11 +20,12 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any
 
-os.environ.setdefault("YINGJI_DATA_DIR", tempfile.mkdtemp(prefix="yingji-bench-"))
+from _scratch import use_scratch_data_dir
+
+use_scratch_data_dir()
 os.environ.setdefault("YINGJI_SECRET_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
 os.environ.setdefault("YINGJI_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

@@ -1,4 +1,4 @@
-"""`yingji warnings import-cap FILE_OR_URL --as USERNAME` and `yingji warnings export-cap ID`.
+"""`yingji warnings import-cap FILE_OR_URL --as USERNAME`, `export-cap ID`, `drain`, `load-guides`.
 
 ``import-cap`` reads an upstream CAP 1.2 file (a path, or an http(s) URL fetched with a
 10-second timeout and a 1 MB cap) into a new warning draft of the ``--as`` user's office, as
@@ -55,6 +55,17 @@ def add_parser(sub: Any, setup: Callable[[], None]) -> None:
     p.add_argument("--follow", action="store_true", help="keep draining as messages arrive")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=lambda a: drain(a, setup))
+    p = commands.add_parser(
+        "load-guides",
+        help="load 防御指南 (defence guides) from a JSON file",
+        description="Without FILE, the guides shipped in data/alerts/defence_guides.json (also "
+        "loaded by every migrate). Guides already stored are kept unless --replace; a bad "
+        "file is refused (exit 2) and changes nothing.",
+    )
+    p.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="overwrite guides already stored")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.set_defaults(func=lambda a: load_guides(a, setup))
 
 
 class _SafeRedirect(urllib.request.HTTPRedirectHandler):
@@ -151,4 +162,17 @@ def drain(args: argparse.Namespace, setup: Callable[[], None]) -> int:
             print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         if not totals:
             print("no channel is configured (YINGJI_CHANNELS_FILE)")
+    return 0
+
+
+def load_guides(args: argparse.Namespace, setup: Callable[[], None]) -> int:
+    setup()
+    from yingji.alerts.services import guides  # noqa: PLC0415 - after setup
+    from yingji.core.errors import InvalidInput  # noqa: PLC0415
+
+    try:
+        counts = guides.load(args.file, replace=args.replace)
+    except InvalidInput as exc:
+        raise CommandError(str(exc)) from None
+    print(json.dumps(counts) if args.json else ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0

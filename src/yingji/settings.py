@@ -210,5 +210,6 @@ LOGGING = {
 YINGJI_WORKER_STALE_AFTER = timedelta(seconds=60)
 YINGJI_REGIONS_DATA = BASE_DIR.parent.parent / "data" / "regions"
 YINGJI_HAZARD_CRITERIA = BASE_DIR.parent.parent / "data" / "hazards" / "major_hazard_criteria.json"
+YINGJI_DEFENCE_GUIDES = BASE_DIR.parent.parent / "data" / "alerts" / "defence_guides.json"
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 50

@@ -23,9 +23,13 @@ JOB_SECONDS: Final = 50.0  # a periodic drain stops before the next one starts
 
 
 def configured() -> dict[str, Channel]:
-    """The installed channels that have settings."""
+    """The installed channels that have settings, and those that need none (in-app)."""
     wanted = set(getattr(settings, "CHANNELS", {}) or {})
-    return {name: channel for name, channel in available().items() if name in wanted}
+    return {
+        name: channel
+        for name, channel in available().items()
+        if name in wanted or getattr(channel, "needs_settings", True) is False
+    }
 
 
 def drain_all(

@@ -1,6 +1,7 @@
 """How a warning did (发布效果): reach, delivery per channel, speed, 叫应 and lead time.
 
-- **Recipients**: the people targeted (one 叫应 row each).
+- **Recipients**: the people targeted (one 叫应 row each); besides them, the broadcast
+  terminals and the messages to public subscribers.
 - **Per channel**: messages, sent, delivered (a delivery report, or a channel that confirms at
   once), failed and retrying, given up (dead), still waiting.
 - **Speed**: minutes from 签发 until 50 %, 90 % and 99 % of the warning's messages were
@@ -22,23 +23,29 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yingji.alerts.models import Ack, Delivery, DeliveryState, Warning
+from yingji.alerts.outbox import PUBLIC, TERMINAL
 from yingji.alerts.services import acks
 from yingji.regions.models import Region
 
 D = DeliveryState
 SHARES: Final = (50, 90, 99)
+ESCALATION: Final = "escalation:"  # a 叫应 reminder to a boss, not the warning itself
 
 
 def measures(warning: Warning) -> dict[str, Any]:
     issued = warning.issued_at
     channels: dict[str, Counter[str]] = defaultdict(Counter)
     reached: list[float] = []
-    rows = Delivery.objects.filter(warning=warning, purpose="warning").values_list(
-        "channel", "state", "sent_at", "delivered_at"
+    rows = (
+        Delivery.objects.filter(warning=warning)
+        .exclude(purpose__startswith=ESCALATION)
+        .values_list("channel", "state", "sent_at", "delivered_at", "purpose")
     )
     total = 0
-    for channel, state, sent_at, delivered_at in rows:
+    audience: Counter[str] = Counter()
+    for channel, state, sent_at, delivered_at, purpose in rows:
         total += 1
+        audience[purpose.split(":", 1)[0]] += 1
         counts = channels[channel]
         counts["messages"] += 1
         counts[state] += 1
@@ -65,6 +72,8 @@ def measures(warning: Warning) -> dict[str, Any]:
         "issued_at": issued.isoformat() if issued else None,
         "recipients": people,
         "messages": total,
+        "terminals": audience[TERMINAL],
+        "public_messages": audience[PUBLIC.rstrip(":")],
         "channels": [
             {
                 "channel": name,
@@ -116,6 +125,8 @@ def workbook(warning: Warning) -> bytes:
         ("签发时间", figures["issued_at"]),
         ("接收人数", figures["recipients"]),
         ("消息数", figures["messages"]),
+        ("应急广播终端数", figures["terminals"]),
+        ("公众订阅消息数", figures["public_messages"]),
         *((f"{s}% 送达用时（分钟）", figures[f"minutes_to_{s}pct"]) for s in SHARES),
         ("叫应人数", figures["acknowledged"]),
         ("叫应率", figures["ack_rate"]),

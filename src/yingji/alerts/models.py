@@ -204,6 +204,14 @@ class Guidance(models.Model):
     event_type = models.CharField(_("warning type"), max_length=16, choices=catalogue.CHOICES)
     level = models.SmallIntegerField(_("level"))
     instruction = models.TextField(_("instruction (防御指南)"), max_length=4000)
+    source = models.CharField(
+        _("source"), max_length=300, blank=True,
+        help_text=_("Where the text comes from: a decree, or who in the bureau wrote it"),
+    )  # fmt: skip
+    updated_by = models.ForeignKey(
+        "core.User", verbose_name=_("updated by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -320,3 +328,6 @@ class Ack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.warning_id}/{self.contact_id} {'✓' if self.acked_at else '…'}"
+
+
+from yingji.alerts.audience import BroadcastTerminal, Subscriber  # noqa: E402,F401

@@ -21,27 +21,23 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Final
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from yingji.alerts import selectors
+from yingji.alerts import reach
 from yingji.alerts.channels.base import Channel, Outgoing, Receipt
-from yingji.alerts.models import Ack, Delivery, DeliveryState, Warning
-from yingji.core.bulk import insert_rows
-
-if TYPE_CHECKING:
-    from yingji.alerts.selectors import Recipient
+from yingji.alerts.models import Delivery, DeliveryState, Warning
 
 logger = logging.getLogger(__name__)
 ACK_MINUTES: Final = {3: 15, 2: 30, 1: 60, 0: 120}
@@ -51,15 +47,22 @@ LEASE: Final = dt.timedelta(seconds=60)
 BACKOFF_S: Final = (5, 30, 120, 600, 1800)
 ACK_PATH: Final = "/alerts/ack/"
 SMS_KEYWORD: Final = "1"
+TERMINAL: Final = "terminal"  # purpose of a broadcast terminal's row
+PUBLIC: Final = "public:"  # purpose prefix of a subscriber's row: "public:<subscriber id>"
+UNSUBSCRIBE_PATH: Final = "/alerts/unsubscribe/"
 D = DeliveryState
 
 
+def _mac(message: str) -> str:
+    """HMAC-SHA256 with the site's secret key, 128 bits, URL-safe base64."""
+    mac = hmac.digest(settings.SECRET_KEY.encode(), message.encode(), "sha256")[:16]
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
 def reply_token(warning_id: int, contact_id: int) -> str:
-    """The reply link's credential: ``<warning>-<contact>-<MAC>``. The MAC (HMAC-SHA256 with
-    the site's secret key, 128 bits) makes it unguessable without storing anything."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"ack:{warning_id}:{contact_id}".encode(),
-                   hashlib.sha256).digest()[:16]  # fmt: skip
-    return f"{warning_id}-{contact_id}-{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    """The reply link's credential: ``<warning>-<contact>-<MAC>``. The MAC makes it
+    unguessable without storing anything."""
+    return f"{warning_id}-{contact_id}-{_mac(f'ack:{warning_id}:{contact_id}')}"
 
 
 def read_token(token: str) -> tuple[int, int] | None:
@@ -90,31 +93,43 @@ def render(warning: Warning, channel: str, token: str) -> str:
     )
 
 
+def unsubscribe_token(subscriber_id: int) -> str:
+    """The 退订 link's credential: ``<subscriber>-<MAC>``, like :func:`reply_token`."""
+    return f"{subscriber_id}-{_mac(f'unsubscribe:{subscriber_id}')}"
+
+
+def read_unsubscribe_token(token: str) -> int | None:
+    """The subscriber id of a genuine 退订 token, else None."""
+    head = token.split("-", 1)[0] if isinstance(token, str) and len(token) <= 64 else ""
+    if not head.isdigit() or not hmac.compare_digest(unsubscribe_token(int(head)), token):
+        return None
+    return int(head)
+
+
+def render_public(warning: Warning, channel: str, subscriber_id: int) -> str:
+    """A subscriber's text: the warning, and how to stop receiving them (退订)."""
+    link = f"{getattr(settings, 'PUBLIC_URL', '').rstrip('/')}{UNSUBSCRIBE_PATH}" + (
+        f"{unsubscribe_token(subscriber_id)}/"
+    )
+    head = f"【{warning.sender.name}】{warning.headline}"
+    if channel == "sms":
+        return f"{head}。{warning.instruction or warning.description}退订：{link}"
+    return (
+        f"{head}\n\n{warning.description}\n\n{warning.instruction}\n\n退订（unsubscribe）：{link}"
+    )
+
+
 def enqueue(warning: Warning, now: dt.datetime | None = None) -> dict[str, int]:
-    """Write the messages and 叫应 rows of an issued warning (call inside its transaction)."""
+    """Write the messages and 叫应 rows of an issued warning (call inside its transaction).
+
+    The rows are written by the database from the registries (``INSERT … SELECT``,
+    :func:`yingji.alerts.reach.write`); the text is composed when sent (render + the
+    person's reply token), so a province-wide warning does not store the same paragraph 10⁶
+    times."""
     now = now or timezone.now()
-    people: list[Recipient] = selectors.recipients(warning)
     due = now + dt.timedelta(minutes=ACK_MINUTES[warning.level])
     adapt = connection.ops.adapt_datetimefield_value
-    at, due_at = adapt(now), adapt(due)
-    acks, deliveries = [], []
-    pk = warning.pk
-    for person in people:
-        acks.append((pk, person.contact_id, person.region_path, due_at, "", 0))
-        for channel in person.channels:
-            # The text is composed when sent (render + the person's reply token): a
-            # province-wide warning would otherwise store the same paragraph 10⁶ times.
-            deliveries.append((pk, person.contact_id, person.region_path, channel, person.phone,
-                               "warning", "", D.QUEUED, 0, at, "", "", "", at))  # fmt: skip
-    insert_rows(Ack, ["warning_id", "contact_id", "region_path", "due_at", "via", "escalations"],
-                acks)  # fmt: skip
-    insert_rows(
-        Delivery,
-        ["warning_id", "contact_id", "region_path", "channel", "address", "purpose", "text",
-         "state", "attempts", "next_at", "worker", "provider_id", "error", "created_at"],
-        deliveries,
-    )  # fmt: skip
-    return {"recipients": len(people), "messages": len(deliveries)}
+    return reach.write(warning, adapt(now), adapt(due))
 
 
 # ---------------------------------------------------------------- draining
@@ -124,61 +139,103 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None) -> list[Delivery]:
-    """Take up to ``limit`` due rows of ``channel`` for ``worker`` (a lease of :data:`LEASE`)."""
+@dataclass(frozen=True)
+class Claimed:
+    """A row a worker has claimed: what composing, sending and recording need."""
+
+    pk: int
+    warning_id: int
+    contact_id: int | None
+    channel: str
+    address: str
+    purpose: str
+    text: str
+    attempts: int
+
+
+_CLAIMED: Final = ("id", "warning_id", "contact_id", "channel", "address", "purpose", "text",
+                   "attempts")  # fmt: skip
+
+
+def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None) -> list[Claimed]:
+    """Take up to ``limit`` due rows of ``channel`` for ``worker`` (a lease of :data:`LEASE`),
+    oldest due first: queued, then failed and due for retry, then rows whose lease ran out.
+
+    Each part is one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`` over a range of
+    the (channel, state, next_at) index, so claiming stays cheap however many rows were sent
+    before; on PostgreSQL the inner select skips rows other workers hold (``FOR UPDATE SKIP
+    LOCKED``)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        due = Delivery.objects.filter(channel=channel).filter(_due(now)).order_by("pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        rows = list(due.select_related("warning", "warning__sender")[:limit])
-        if rows:
-            Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
-                state=D.SENDING, lease_until=now + LEASE, worker=worker[:64]
-            )
-    return rows
-
-
-def _due(now: dt.datetime) -> Q:
-    return Q(state__in=(D.QUEUED, D.FAILED), next_at__lte=now) | Q(
-        state=D.SENDING, lease_until__lt=now
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
+    found: list[Claimed] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for condition, order in _CLAIM_PARTS:
+            if len(found) >= limit:
+                break
+            cursor.execute(
+                f"UPDATE {table} SET state = 'sending', lease_until = %s, worker = %s"  # noqa: S608
+                f" WHERE id IN (SELECT id FROM {table} WHERE channel = %s AND {condition}"
+                f" ORDER BY {order}, id LIMIT %s{lock}) RETURNING {', '.join(_CLAIMED)}",
+                [adapt(now + LEASE), worker[:64], channel, adapt(now), limit - len(found)],
+            )
+            found += (Claimed(*row) for row in cursor.fetchall())
+    return sorted(found, key=lambda r: r.pk)
+
+
+_CLAIM_PARTS: Final = (
+    ("state = 'queued' AND next_at <= %s", "next_at"),
+    ("state = 'failed' AND next_at <= %s", "next_at"),
+    ("state = 'sending' AND lease_until < %s", "lease_until"),
+)
 
 
 def record(
-    receipts: Sequence[Receipt], worker: str, now: dt.datetime | None = None
+    receipts: Sequence[Receipt],
+    worker: str,
+    now: dt.datetime | None = None,
+    attempts: Mapping[int, int] | None = None,
 ) -> dict[str, int]:
-    """Store what the channel answered; rows another worker took over meanwhile are left alone."""
+    """Store what the channel answered; rows another worker took over meanwhile are left alone.
+
+    ``attempts`` (row → attempts before this one, known from the claim) decides retry or dead
+    letter without reading the rows again; rows not in it are read."""
     now = now or timezone.now()
+    if attempts is None:
+        attempts = dict(
+            Delivery.objects.filter(pk__in=[r.id for r in receipts]).values_list("pk", "attempts")
+        )
+    adapt = connection.ops.adapt_datetimefield_value
+    at = adapt(now)
+    sent, failed, dead = [], [], []
+    for receipt in receipts:
+        tried = attempts.get(receipt.id, 0) + 1
+        if receipt.ok:
+            sent.append((D.DELIVERED if receipt.delivered else D.SENT, at,
+                         at if receipt.delivered else None, receipt.provider_id[:100],
+                         receipt.id, worker[:64]))  # fmt: skip
+        elif receipt.retry and tried < MAX_ATTEMPTS:
+            retry_at = now + dt.timedelta(seconds=BACKOFF_S[min(tried, len(BACKOFF_S)) - 1])
+            failed.append((adapt(retry_at), receipt.error[:300], receipt.id, worker[:64]))
+        else:
+            dead.append((receipt.error[:300], receipt.id, worker[:64]))
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    mine = "WHERE id = %s AND worker = %s AND state = 'sending'"
+    done = "attempts = attempts + 1, lease_until = NULL"
     counts = {"sent": 0, "failed": 0, "dead": 0}
-    by_id = {r.id: r for r in receipts}
-    with transaction.atomic():
-        for row in Delivery.objects.select_for_update().filter(
-            pk__in=list(by_id), worker=worker[:64], state=D.SENDING
-        ):
-            receipt = by_id[row.pk]
-            row.attempts += 1
-            row.lease_until = None
-            if receipt.ok:
-                row.state = D.DELIVERED if receipt.delivered else D.SENT
-                row.sent_at = now
-                row.delivered_at = now if receipt.delivered else None
-                row.provider_id = receipt.provider_id[:100]
-                row.error = ""
-                counts["sent"] += 1
-            elif receipt.retry and row.attempts < MAX_ATTEMPTS:
-                row.state = D.FAILED
-                row.next_at = now + dt.timedelta(
-                    seconds=BACKOFF_S[min(row.attempts, len(BACKOFF_S)) - 1]
-                )
-                row.error = receipt.error[:300]
-                counts["failed"] += 1
-            else:
-                row.state = D.DEAD
-                row.error = receipt.error[:300]
-                counts["dead"] += 1
-            row.save(update_fields=["state", "attempts", "lease_until", "sent_at", "delivered_at",
-                                    "provider_id", "error", "next_at"])  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        for key, rows, sql in (
+            ("sent", sent, f"state = %s, {done}, sent_at = %s, delivered_at = %s,"
+                           " provider_id = %s, error = ''"),
+            ("failed", failed, f"state = 'failed', {done}, next_at = %s, error = %s"),
+            ("dead", dead, f"state = 'dead', {done}, error = %s"),
+        ):  # fmt: skip
+            if rows:
+                cursor.executemany(f"UPDATE {table} SET {sql} {mine}", rows)  # noqa: S608
+                counts[key] = max(cursor.rowcount, 0)
     return counts
 
 
@@ -190,45 +247,112 @@ def drain(
     max_seconds: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
-    """Send everything due on ``channel``; paced to its rate. Returns the counts."""
+    """Send everything due on ``channel``; paced to its rate. Returns the counts.
+
+    A channel that talks to a remote service (``remote = True``) sends each batch from a
+    second thread while this one claims and composes the next, so the database and the
+    network overlap; receipts are still recorded here, in order, one batch in flight."""
     worker = worker or worker_name()
     totals = {"sent": 0, "failed": 0, "dead": 0, "batches": 0}
     started = time.monotonic()
-    while max_seconds is None or time.monotonic() - started < max_seconds:
-        rows = claim(channel.name, channel.batch_size, worker)
-        if not rows:
-            if stop_when_idle:
-                break
-            sleep(0.5)
-            continue
-        clock = time.monotonic()
-        batch = compose(rows)
-        try:
-            receipts = channel.send(batch)
-        except Exception as exc:  # an adapter bug must not lose the rows: retry them later
-            logger.exception("channel %s failed on a batch of %d", channel.name, len(batch))
-            receipts = [
-                Receipt(id=o.id, ok=False, error=f"adapter error: {exc}"[:300]) for o in batch
-            ]
-        counts = record(receipts, worker)
-        for key, value in counts.items():
-            totals[key] += value
-        totals["batches"] += 1
-        pause = len(batch) / channel.rate_per_second - (time.monotonic() - clock)
-        if pause > 0:
-            sleep(pause)
+    overlap = bool(getattr(channel, "remote", False))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"send-{channel.name}") as pool:
+        flight: tuple[Future[list[Receipt]], list[Claimed], float] | None = None
+        while True:
+            expired = max_seconds is not None and time.monotonic() - started >= max_seconds
+            rows = [] if expired else claim(channel.name, channel.batch_size, worker)
+            batch = compose(rows) if rows else []
+            if flight is not None:
+                _finish(flight, channel, worker, totals, sleep)
+                flight = None
+            if not rows:
+                if expired or stop_when_idle:
+                    break
+                sleep(0.5)
+                continue
+            clock = time.monotonic()
+            if overlap:
+                flight = (pool.submit(_send, channel, batch), rows, clock)
+            else:
+                done: Future[list[Receipt]] = Future()
+                done.set_result(_send(channel, batch))
+                _finish((done, rows, clock), channel, worker, totals, sleep)
     return totals
 
 
-def compose(rows: Sequence[Delivery]) -> list[Outgoing]:
-    """The messages of claimed rows: a warning row's text is rendered with the person's reply
-    token; an escalation row carries its own text."""
+def _send(channel: Channel, batch: list[Outgoing]) -> list[Receipt]:
+    try:
+        return channel.send(batch)
+    except Exception as exc:  # an adapter bug must not lose the rows: retry them later
+        logger.exception("channel %s failed on a batch of %d", channel.name, len(batch))
+        return [Receipt(id=o.id, ok=False, error=f"adapter error: {exc}"[:300]) for o in batch]
+
+
+def _finish(
+    flight: tuple[Future[list[Receipt]], list[Claimed], float],
+    channel: Channel,
+    worker: str,
+    totals: dict[str, int],
+    sleep: Callable[[float], None],
+) -> None:
+    """Record a sent batch's receipts, then pause as the channel's rate requires."""
+    future, rows, clock = flight
+    counts = record(future.result(), worker, attempts={r.pk: r.attempts for r in rows})
+    for key, value in counts.items():
+        totals[key] += value
+    totals["batches"] += 1
+    pause = len(rows) / channel.rate_per_second - (time.monotonic() - clock)
+    if pause > 0:
+        sleep(pause)
+
+
+def compose(rows: Sequence[Claimed | Delivery]) -> list[Outgoing]:
+    """The messages of claimed rows. A responsible person's text carries their 叫应 reply
+    link; a subscriber's its unsubscribe link; a terminal's is read aloud; an escalation
+    row carries its own text. Each (warning, channel, kind) is rendered once per batch and
+    only the person's token is filled in per row."""
+    warnings = {
+        w.pk: w
+        for w in Warning.objects.select_related("sender").filter(
+            pk__in={r.warning_id for r in rows}
+        )
+    }
+    forms: dict[tuple[int, str, str], tuple[str, str] | str] = {}
     out = []
     for r in rows:
-        text = r.text or render(r.warning, r.channel, reply_token(r.warning_id, r.contact_id or 0))
+        warning = warnings[r.warning_id]
+        text = r.text
+        if not text:
+            kind = TERMINAL if r.purpose == TERMINAL else PUBLIC if r.purpose.startswith(
+                PUBLIC) else "warning"  # fmt: skip
+            key = (r.warning_id, r.channel, kind)
+            form = forms.get(key)
+            if form is None:
+                form = forms[key] = _form(warning, r.channel, kind)
+            if isinstance(form, str):
+                text = form
+            elif kind == PUBLIC:
+                text = f"{form[0]}{unsubscribe_token(int(r.purpose[len(PUBLIC) :] or 0))}{form[1]}"
+            else:
+                text = f"{form[0]}{reply_token(r.warning_id, r.contact_id or 0)}{form[1]}"
         out.append(Outgoing(id=r.pk, channel=r.channel, address=r.address, text=text,
-                            subject=r.warning.headline, warning=r.warning.identifier))  # fmt: skip
+                            subject=warning.headline, warning=warning.identifier))  # fmt: skip
     return out
+
+
+_SLOT: Final = "\x00token\x00"
+
+
+def _form(warning: Warning, channel: str, kind: str) -> tuple[str, str] | str:
+    """The text of one kind of row around its token's slot (or whole, when it has none)."""
+    if kind == TERMINAL:
+        return render(warning, "broadcast", "")
+    if kind == PUBLIC:
+        text = render_public(warning, channel, 0).replace(unsubscribe_token(0), _SLOT)
+    else:
+        text = render(warning, channel, _SLOT)
+    before, slot, after = text.partition(_SLOT)
+    return (before, after) if slot else text
 
 
 def report(channel: str, row_id: int, ok: bool, error: str = "") -> int:

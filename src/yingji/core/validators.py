@@ -51,6 +51,11 @@ class MultiChoiceValidator:
         items = [item for item in _SEPARATORS.split(text or "") if item]
         return [item if item in self.choices else by_label.get(item, item) for item in items]
 
+    def canonical(self, text: str | None) -> str:
+        """The stored form of an accepted text: values, once each, joined by ``,`` — what
+        SQL can match with ``',' || column || ',' LIKE '%,value,%'``."""
+        return ",".join(dict.fromkeys(self.values(text)))
+
     def __call__(self, text: Any) -> None:
         items = [item for item in _SEPARATORS.split(str(text or "")) if item]
         labels = set(self.choices.values())

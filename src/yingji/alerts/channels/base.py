@@ -49,5 +49,7 @@ class Channel(Protocol):
     name: str
     rate_per_second: float  # the most the provider accepts; the drain paces itself to it
     batch_size: int
+    # Optional ``remote = True``: send() only talks to a remote service (no database), so the
+    # outbox may call it from a second thread while it claims the next batch.
 
     def send(self, batch: Sequence[Outgoing]) -> list[Receipt]: ...

@@ -31,6 +31,7 @@ TRANSIENT = {409, 423}  # busy or offline: the terminal will be back
 
 class Broadcast:
     name = "broadcast"
+    remote = True  # the outbox overlaps sending with claiming the next batch
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         conf = _support.channel_settings(self.name, config)

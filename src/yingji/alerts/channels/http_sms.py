@@ -80,6 +80,7 @@ def parse_reports(body: bytes) -> list[DeliveryReport]:
 
 class HttpSms:
     name = "sms"
+    remote = True  # the outbox overlaps sending with claiming the next batch
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         conf = _support.channel_settings(self.name, config)

@@ -39,6 +39,7 @@ def sign(secret: str, body: bytes) -> str:
 
 class Webhook:
     name = "webhook"
+    remote = True  # the outbox overlaps sending with claiming the next batch
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         conf = _support.channel_settings(self.name, config)

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from yingji.core.validators import MultiChoiceValidator
+
 if TYPE_CHECKING:
     from yingji.core.registry.validation import Context
 
@@ -63,6 +65,9 @@ class Column:
                 validator(value)
         except ValidationError as exc:
             raise FieldError(" ".join(str(m) for m in exc.messages)) from exc
+        for validator in self.model_field.validators:
+            if isinstance(validator, MultiChoiceValidator):  # one stored form: "a,b"
+                value = validator.canonical(value)
         return value
 
     def empty(self) -> Any:
@@ -77,8 +82,8 @@ class Column:
         """How a stored value is shown in lists and exports."""
         if value is None:
             return ""
-        if self.choices:
-            return dict(self.choices).get(value, value)
+        if self.choices:  # stored as their text (see RegistrySpec._column)
+            return dict(self.choices).get(str(value), value)
         if self.kind == "bool":
             return "是" if value else "否"
         if isinstance(value, dt.datetime):  # Excel cannot hold time zones: local wall time
@@ -170,11 +175,11 @@ def _bool(column: Column, raw: Any, ctx: Context) -> bool:
     raise FieldError(f"{raw!r} is not 是/否 (yes/no)")
 
 
-def _choice(column: Column, raw: Any, ctx: Context) -> str:
+def _choice(column: Column, raw: Any, ctx: Context) -> Any:
     text = _text(column, raw, ctx)
     for value, label in column.choices:
         if text in (value, label):
-            return value
+            return column.model_field.to_python(value)  # 2 for an integer field's "2"
     allowed = "、".join(label for _v, label in column.choices)
     raise FieldError(f"{text!r} is not one of: {allowed}")
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from yingji.alerts import demo as alerts_demo
 from yingji.core import audit
 from yingji.registry.demo import enterprises, flags, resources, shelters
 from yingji.registry.demo.context import DemoContext
@@ -24,6 +25,9 @@ GENERATORS: list[tuple[str, Generator]] = [
     ("people", resources.generate_people),
     ("enterprises", enterprises.generate_enterprises),
     ("hazards", enterprises.generate_hazards),  # reads the enterprises
+    # Broadcast terminals and warning subscribers. Looked up when run: alerts.demo imports
+    # this package's helpers, and either module may be imported first.
+    ("audience", lambda ctx: alerts_demo.generate(ctx)),  # noqa: PLW0108 - import cycle
 ]
 
 

@@ -275,7 +275,7 @@ def _contacts(ctx: DemoContext, rng: np.random.Generator) -> None:
     rows: list[tuple[Place, str, str, str]] = []  # place, roles, channels, post
     for village in ctx.villages:
         second = "防汛责任人,地质灾害监测员" if village.path in prone else "防汛责任人"
-        rows += [(village, "村干部,防汛责任人", "sms,voice,broadcast", "村委会主任"),
+        rows += [(village, "村干部,防汛责任人", "sms,voice", "村委会主任"),
                  (village, second, "sms,voice", "村委会委员"),
                  (village, "网格员", "sms,voice,app", "专职网格员")]  # fmt: skip
     for township in ctx.townships:
@@ -292,6 +292,8 @@ def _contacts(ctx: DemoContext, rng: np.random.Generator) -> None:
         contacts.append(p.Contact(
             code=f"{codes.display(place.code)}-ZR-{serial[place.code]}", name=names[i],
             phone=phones[i], roles=roles, channels=channels, organisation=post,
+            email=f"duty{place.code[:6]}-{serial[place.code]}@yjj.example.cn"
+            if "email" in channels else "",
             region_id=place.code, address=place.name, lon=float(lons[i]), lat=float(lats[i]),
         ))  # fmt: skip
     ctx.insert("contacts", p.Contact, contacts)

@@ -7,6 +7,8 @@ required and their roles and channels are checked item by item.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +54,6 @@ CONTACT_ROLES = (
 CHANNELS = {
     "sms": "短信",
     "voice": "语音电话",
-    "broadcast": "应急广播",
     "app": "APP推送",
     "email": "电子邮件",
 }
@@ -128,7 +129,10 @@ class Contact(RegistryRecord, Located):
         _("channels"),
         max_length=100,
         validators=[validate_channels],
-        help_text=_("Comma-separated: sms, voice, broadcast, app, email"),
+        help_text=_("Comma-separated: sms, voice, app, email"),
+    )
+    email = models.EmailField(
+        _("e-mail"), max_length=200, blank=True, help_text=_("Needed for the e-mail channel")
     )
     organisation = models.CharField(_("organisation and post"), max_length=100, blank=True)
 
@@ -138,11 +142,23 @@ class Contact(RegistryRecord, Located):
         indexes = [
             scope_index("contact_scope"),
             models.Index(fields=["updated_at"], name="contact_updated"),
-            models.Index(fields=["phone"], name="contact_phone"),
+            # Warning targeting reads contacts from these two alone (alerts.reach): the
+            # live contacts of region ranges, and the phones registered more than once.
+            models.Index(
+                fields=["region_path", "voided_at", "roles", "channels", "phone", "email"],
+                name="contact_reach",
+            ),
+            models.Index(fields=["phone", "voided_at"], name="contact_phone_live"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # One stored form ("a,b"), which targeting matches in SQL.
+        self.roles = validate_roles.canonical(self.roles)
+        self.channels = validate_channels.canonical(self.channels)
+        super().save(*args, **kwargs)
 
     @property
     def role_list(self) -> list[str]:

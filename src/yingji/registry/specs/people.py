@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from yingji.core.registry.spec import RegistrySpec, register
-from yingji.registry.models.people import Contact, Expert, Volunteer
+from yingji.registry.models.people import Contact, Expert, Volunteer, validate_channels
 
 EXPERTS = register(
     RegistrySpec(
@@ -43,17 +46,25 @@ VOLUNTEERS = register(
     )
 )  # fmt: skip
 
+
+def _email_for_email_channel(values: Mapping[str, Any]) -> dict[str, str]:
+    if "email" in validate_channels.values(values.get("channels")) and not values.get("email"):
+        return {"email": "the e-mail channel needs an e-mail address"}
+    return {}
+
+
 CONTACTS = register(
     RegistrySpec(
         name="contacts",
         model=Contact,
         title="责任人",
-        fields=("code", "name", "phone", "roles", "channels", "organisation", "region",
-                "address", "lon", "lat"),
+        fields=("code", "name", "phone", "roles", "channels", "email", "organisation",
+                "region", "address", "lon", "lat"),
         natural_key="code",
         list_fields=("code", "name", "phone", "roles", "channels", "region"),
         search=("name", "code", "phone", "roles", "organisation"),
         filters=(),
+        rules=(_email_for_email_channel,),
         sort=("-updated_at", "name", "code"),
         examples={"code": "330106002001-ZR-1", "name": "王芳", "phone": "13800000005",
                   "roles": "村干部,防汛责任人", "channels": "sms,voice",
