@@ -17,8 +17,9 @@
   messages/s. Baseline: the adapter alone sending the same number of composed messages to
   the same fake, no database.
 
-Runs on a throwaway SQLite database (or PostgreSQL with DATABASE_URL). Contacts are inserted
-in bulk (not timed).
+Runs on a throwaway SQLite database (or PostgreSQL with DATABASE_URL). Contacts, a broadcast
+terminal per village and 100,000 public subscribers (of villages, townships and counties) are
+inserted in bulk (not timed); the warning reaches all three.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ from django.utils import timezone
 from tests.alerts.fakes.sms_gateway import TOKEN, FakeSmsGateway
 
 from yingji.alerts import outbox, selectors
+from yingji.alerts.audience import BroadcastTerminal, Subscriber
 from yingji.alerts.channels.base import Outgoing
 from yingji.alerts.channels.http_sms import HttpSms
 from yingji.alerts.models import Ack, Area, Delivery, Warning
 from yingji.core import services as core_services
 from yingji.core.bulk import insert_rows
+from yingji.kernels import codes
 from yingji.regions.models import Level, Region
 from yingji.regions.services import load_dataset
 from yingji.registry.models.people import CONTACT_ROLES, Contact
@@ -67,6 +70,7 @@ COLUMNS = (
 )  # fmt: skip
 CITIES = ("3301", "3302", "3303", "3304")  # 杭州, 宁波, 温州, 嘉兴
 SEED = 20190810
+SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100000"))
 
 
 def setup() -> Any:
@@ -93,6 +97,7 @@ def setup() -> Any:
              "updated_at"],
             rows,
         )  # fmt: skip
+    _audience(villages, rng, now)
     user = core_services.create_user(
         actor=None, username="bench-duty", password=secrets.token_urlsafe(16),
         region_code="33", roles=["duty_officer"],
@@ -156,6 +161,29 @@ def drain(warning: Warning) -> dict[str, Any]:
         "drain_s": round(drain_s, 3), "drain_msgs_per_s": round(queued / drain_s),
         "bare_adapter_msgs_per_s": round(queued / bare_s),
     }  # fmt: skip
+
+
+def _audience(villages: list[tuple[str, str]], rng: Any, now: Any) -> None:
+    """A loudspeaker per village and SUBSCRIBERS members of the public (by phone, some by
+    e-mail too), subscribed to random villages, townships and counties."""
+    common = ("", "", True, now, now)  # address, void_reason, synthetic, created, updated
+    terminals = [(f"GB{i:06d}", f"{path}大喇叭", "loudspeaker", "active", "", "", code, path,
+                  *common) for i, (code, path) in enumerate(villages)]  # fmt: skip
+    picks = rng.integers(0, len(villages), SUBSCRIBERS)
+    depth = rng.choice((6, 9, 12), SUBSCRIBERS)
+    subscribers = []
+    for i in range(SUBSCRIBERS):
+        path = villages[int(picks[i])][1][: int(depth[i])]
+        subscribers.append((f"DY{i:07d}", "", f"15{i:09d}",
+                            f"s{i}@example.com" if i % 3 == 0 else "", "", 0,
+                            codes.to_12(path), path, *common))  # fmt: skip
+    tail = ["region_id", "region_path", "address", "void_reason", "synthetic", "created_at",
+            "updated_at"]  # fmt: skip
+    with transaction.atomic():
+        insert_rows(BroadcastTerminal, ["code", "name", "kind", "status", "maintainer", "phone",
+                                        *tail], terminals)  # fmt: skip
+        insert_rows(Subscriber, ["code", "name", "phone", "email", "event_types", "min_level",
+                                 *tail], subscribers)  # fmt: skip
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def test_a_subscriber_without_phone_or_email_is_refused(client, xihu_staff):
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 422
     assert response.json()["field"] == "phone"
-    assert "give a mobile phone or an e-mail address" in response.json()["message"]
+    assert "请填写手机号码或电子邮箱" in response.json()["message"]  # the UI's language
     assert "email" in _refused(SUBSCRIBERS, {**SUBSCRIBER, "email": "not-an-address"})
     assert not Subscriber.objects.exists()
 

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+SERVER_ENV: dict[str, str] = {}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 
 
@@ -60,6 +61,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(YINGJI_DATA_DIR=str(data_dir), YINGJI_SECRET_KEY=secrets.token_urlsafe(40))
+    SERVER_ENV.clear()
+    SERVER_ENV.update(env)  # for tests that must read the server's database (a reply token)
     cli = [sys.executable, "-m", "yingji.cli"]
     subprocess.run(
         [*cli, "demo", "--no-serve"], env=env, check=True, timeout=300, capture_output=True

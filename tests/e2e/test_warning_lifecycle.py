@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import SERVER_ENV
 from tests.e2e.test_onemap import sign_in
+from tests.processes import run_python
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +67,11 @@ def test_draft_review_issue_by_three_people(person, artifacts):
     assert drafter.locator("#al-state").inner_text().strip() == "草稿"
     drafter.wait_for_function("document.getElementById('al-map').dataset.state === 'ready'")
     assert drafter.locator("#al-map").get_attribute("data-layers") == "2"
+    preview = drafter.locator("#al-preview")
+    assert "应急广播" in preview.locator("thead").inner_text()  # the villages' loudspeakers
+    broadcast = preview.locator("tbody tr").first.locator("td").nth(5).inner_text()
+    assert int(broadcast) > 0
+    preview.screenshot(path=str(artifacts / "warning-preview.png"))
     step(drafter, url, "submit", "待审核")
 
     assert reviewer.goto(url) and reviewer.locator("button[data-action=issue]").count() == 0
@@ -87,4 +94,34 @@ def test_draft_review_issue_by_three_people(person, artifacts):
     public.screenshot(path=str(artifacts / "warning-public.png"), full_page=True)
     xml = public.request.get(f"/alerts/public/{identifier}.xml")
     assert xml.ok and b"<status>Actual</status>" in xml.body()
+    _a_person_confirms_from_a_phone(person, identifier, artifacts)
+    drafter.goto("/alerts/guides/")
+    guides = drafter.locator("#al-guides")
+    assert "政府及相关部门按照职责做好防台风应急和抢险工作" in guides.inner_text()
+    drafter.screenshot(path=str(artifacts / "warning-guides.png"), full_page=True)
     assert errors == []
+
+
+REPLY_LINK = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
+import django
+django.setup()
+from yingji.alerts import outbox
+from yingji.alerts.models import Ack
+ack = Ack.objects.filter(warning__identifier=%r).order_by("pk").first()
+print(outbox.ack_url(outbox.reply_token(ack.warning_id, ack.contact_id)))
+"""
+
+
+def _a_person_confirms_from_a_phone(person, identifier, artifacts):
+    """The reply link of the message, opened on a 375 px phone: one tap confirms (叫应)."""
+    link = run_python(SERVER_ENV, REPLY_LINK % identifier).strip()
+    path = link[link.index("/alerts/ack/") :]
+    phone = person("")
+    phone.set_viewport_size({"width": 375, "height": 800})
+    phone.goto(path)
+    assert "西湖区暴雨橙色预警（Ⅱ级）" in phone.locator("#al-reply").inner_text()
+    phone.locator("#al-ack-button").click()
+    assert "已确认收到" in phone.locator("#al-acked").inner_text()
+    phone.screenshot(path=str(artifacts / "warning-ack-phone.png"), full_page=True)

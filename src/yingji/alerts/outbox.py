@@ -261,7 +261,7 @@ def drain(
         while True:
             expired = max_seconds is not None and time.monotonic() - started >= max_seconds
             rows = [] if expired else claim(channel.name, channel.batch_size, worker)
-            batch = compose(rows) if rows else []
+            warnings = _warnings_of(rows) if rows else {}
             if flight is not None:
                 _finish(flight, channel, worker, totals, sleep)
                 flight = None
@@ -272,20 +272,21 @@ def drain(
                 continue
             clock = time.monotonic()
             if overlap:
-                flight = (pool.submit(_send, channel, batch), rows, clock)
+                flight = (pool.submit(_send, channel, rows, warnings), rows, clock)
             else:
                 done: Future[list[Receipt]] = Future()
-                done.set_result(_send(channel, batch))
+                done.set_result(_send(channel, rows, warnings))
                 _finish((done, rows, clock), channel, worker, totals, sleep)
     return totals
 
 
-def _send(channel: Channel, batch: list[Outgoing]) -> list[Receipt]:
+def _send(channel: Channel, rows: list[Claimed], warnings: Mapping[int, Warning]) -> list[Receipt]:
+    """Compose (no database: the warnings are given) and send one batch."""
     try:
-        return channel.send(batch)
+        return channel.send(_render(rows, warnings))
     except Exception as exc:  # an adapter bug must not lose the rows: retry them later
-        logger.exception("channel %s failed on a batch of %d", channel.name, len(batch))
-        return [Receipt(id=o.id, ok=False, error=f"adapter error: {exc}"[:300]) for o in batch]
+        logger.exception("channel %s failed on a batch of %d", channel.name, len(rows))
+        return [Receipt(id=r.pk, ok=False, error=f"adapter error: {exc}"[:300]) for r in rows]
 
 
 def _finish(
@@ -311,12 +312,15 @@ def compose(rows: Sequence[Claimed | Delivery]) -> list[Outgoing]:
     link; a subscriber's its unsubscribe link; a terminal's is read aloud; an escalation
     row carries its own text. Each (warning, channel, kind) is rendered once per batch and
     only the person's token is filled in per row."""
-    warnings = {
-        w.pk: w
-        for w in Warning.objects.select_related("sender").filter(
-            pk__in={r.warning_id for r in rows}
-        )
-    }
+    return _render(rows, _warnings_of(rows))
+
+
+def _warnings_of(rows: Sequence[Claimed | Delivery]) -> dict[int, Warning]:
+    found = Warning.objects.select_related("sender").filter(pk__in={r.warning_id for r in rows})
+    return {w.pk: w for w in found}
+
+
+def _render(rows: Sequence[Claimed | Delivery], warnings: Mapping[int, Warning]) -> list[Outgoing]:
     forms: dict[tuple[int, str, str], tuple[str, str] | str] = {}
     out = []
     for r in rows:
