@@ -33,4 +33,5 @@ GLOSSARY = {
     "Needed for the e-mail channel": "选择电子邮件渠道时必填",
     "Broadcast terminals and public": "应急广播与公众订阅",
     "%(t)s terminals · %(p)s messages to subscribers": "%(t)s 个应急广播终端 · %(p)s 条订阅消息",
+    "live": "实时",
 }

@@ -42,7 +42,7 @@ def test_figures_follow_deliveries_and_answers(issued):
     acks.by_token(outbox.reply_token(issued.pk, sms[0].contact_id))
     got = measures(issued)
     assert got["recipients"] == 4 and got["messages"] == 5
-    assert got["channels"][0] == {"channel": "sms", "messages": 4, "sent": 3, "delivered": 3,
+    assert got["channels"][0] == {"channel": "sms", "label": "短信", "messages": 4, "sent": 3, "delivered": 3,
                                   "failed": 0, "dead": 1, "waiting": 0}  # fmt: skip
     assert got["channels"][1]["waiting"] == 1  # voice: not configured, waiting
     assert got["minutes_to_50pct"] == 3.0  # 3 of 5 = 60 % by minute 3
@@ -62,7 +62,7 @@ def test_the_page_shows_them_and_excel_exports_them(issued, people):
     sheets = load_workbook(io.BytesIO(book.content))
     summary = {row[0].value: row[1].value for row in sheets["发布效果"].iter_rows()}
     assert summary["接收人数"] == 4 and summary["消息数"] == 5
-    assert [c.value for c in sheets["渠道"][2]][:2] == ["sms", 4]
+    assert [c.value for c in sheets["渠道"][2]][:2] == ["短信", 4]
     api = client.get(f"/api/alerts/{issued.pk}/measures").json()
     assert api["recipients"] == 4
     other = Client()
@@ -79,3 +79,19 @@ def test_before_issue_the_page_previews_who_it_will_reach(people):
     html = client.get(f"/alerts/{warning.pk}/").content.decode()
     assert 'id="al-preview"' in html and 'id="al-measures"' not in html
     assert "330106" in html
+
+
+def test_the_page_refreshes_the_figures_while_the_warning_is_in_force(issued, people):
+    client = Client()
+    client.force_login(people["reviewer"])
+    html = client.get(f"/alerts/{issued.pk}/").content.decode()
+    assert f'data-live="/alerts/{issued.pk}/measures/"' in html and "measures.js" in html
+    sms = Delivery.objects.filter(warning=issued, channel="sms").first()
+    acks.by_token(outbox.reply_token(issued.pk, sms.contact_id))
+    fragment = client.get(f"/alerts/{issued.pk}/measures/").content.decode()
+    assert fragment.startswith('<section class="card" id="al-measures"')
+    assert "25%" in fragment  # one of four answered since the page was opened
+    outsider = Client()
+    outsider.force_login(people["binjiang"])
+    assert outsider.get(f"/alerts/{issued.pk}/measures/").status_code == 404
+    assert Client().get(f"/alerts/{issued.pk}/measures/").status_code == 302  # sign in first

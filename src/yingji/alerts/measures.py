@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 
 from yingji.alerts.models import Ack, Delivery, DeliveryState, Warning
 from yingji.alerts.outbox import PUBLIC, TERMINAL
+from yingji.alerts.selectors import CHANNEL_LABELS
 from yingji.alerts.services import acks
 from yingji.regions.models import Region
 
@@ -77,6 +78,7 @@ def measures(warning: Warning) -> dict[str, Any]:
         "channels": [
             {
                 "channel": name,
+                "label": CHANNEL_LABELS.get(name, name),
                 "messages": c["messages"],
                 "sent": c[D.SENT] + c[D.DELIVERED],
                 "delivered": c[D.DELIVERED],
@@ -137,7 +139,7 @@ def workbook(warning: Warning) -> bytes:
         summary.append([label, value])
     for sheet_name, header, data in (
         ("渠道", ["渠道", "消息", "已发送", "已送达", "重试中", "已放弃", "待发送"],
-         [[c["channel"], c["messages"], c["sent"], c["delivered"], c["failed"], c["dead"],
+         [[c["label"], c["messages"], c["sent"], c["delivered"], c["failed"], c["dead"],
            c["waiting"]] for c in figures["channels"]]),
         ("叫应", ["区划代码", "名称", "人数", "已叫应", "叫应率"],
          [[r["code"], r["name"], r["people"], r["answered"], r["rate"]]

@@ -129,18 +129,26 @@ def _merge(found: Iterable[Range]) -> list[Range]:
 
 def villages(warning: Warning, found: Sequence[Range] | None = None) -> int:
     """How many villages the ranges hold."""
+    return int(_select_villages(warning, found, "COUNT(*)")[0][0])
+
+
+def village_paths(warning: Warning, found: Sequence[Range] | None = None) -> set[str]:
+    """The paths of the villages the ranges hold."""
+    return {row[0] for row in _select_villages(warning, found, "r.path")}
+
+
+def _select_villages(warning: Warning, found: Sequence[Range] | None, select: str) -> list[Any]:
     found = ranges(warning) if found is None else found
     if not found:
-        return 0
+        return [(0,)] if select.startswith("COUNT") else []
     sql, params = _ranges_cte(found)
-    table = _table(Region)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{sql} SELECT COUNT(*) FROM {table} r JOIN t ON r.path >= t.low AND r.path < t.high"
-            " WHERE r.level = %s",
+            f"{sql} SELECT {select} FROM {_table(Region)} r"
+            " JOIN t ON r.path >= t.low AND r.path < t.high WHERE r.level = %s",
             [*params, Level.VILLAGE],
         )
-        return int(cursor.fetchone()[0])
+        return list(cursor.fetchall())
 
 
 # ---------------------------------------------------------------- SQL

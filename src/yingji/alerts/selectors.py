@@ -13,7 +13,7 @@ from typing import Any, Final
 from yingji.alerts import reach
 from yingji.alerts.models import Warning
 from yingji.alerts.reach import ROLE_LEVELS, Person
-from yingji.regions.models import Level, Region
+from yingji.regions.models import Region
 from yingji.registry.models.people import CHANNELS
 
 __all__ = ["ROLE_LEVELS", "Person", "preview", "recipients", "villages"]
@@ -23,14 +23,7 @@ CHANNEL_LABELS: Final = {**CHANNELS, "broadcast": "应急广播"}
 
 def villages(warning: Warning) -> set[str]:
     """The paths of the villages the warning's areas cover."""
-    found: set[str] = set()
-    for low, high in reach.ranges(warning):
-        found.update(
-            Region.objects.filter(level=Level.VILLAGE, path__gte=low, path__lt=high).values_list(
-                "path", flat=True
-            )
-        )
-    return found
+    return reach.village_paths(warning)
 
 
 def recipients(warning: Warning) -> list[Person]:

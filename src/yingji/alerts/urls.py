@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.warning_detail, name="alerts-detail"),
     path("<int:pk>/edit/", views.warning_edit, name="alerts-edit"),
     path("<int:pk>/act/", views.warning_act, name="alerts-act"),
+    path("<int:pk>/measures/", views.warning_measures_fragment, name="alerts-measures-fragment"),
     path("<int:pk>/measures.xlsx", views.warning_measures, name="alerts-measures"),
     path("guides/", guide_views.guide_list, name="alerts-guides"),
     path("guides/<str:event_type>/<int:level>/", guide_views.guide_edit, name="alerts-guide-edit"),

@@ -266,6 +266,7 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     return {
         "w": body,
         "measures": measures.measures(warning) if issued else None,
+        "live": body["state"] == State.ISSUED,
         "preview": selectors.preview(warning) if body["state"] in before_issue else None,
         "actions": [{"key": a, "label": actions.get(a, a)} for a in body["allowed_actions"]],
         "map_data": {"warnings": [_map_row(body)]},
@@ -273,6 +274,21 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         if body["identifier"]
         else "",
     }
+
+
+@login_required
+def warning_measures_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dissemination section alone, which the warning page refreshes while it is in
+    force (delivery and 叫应 figures move by the minute)."""
+    if not has(request.user, Cap.VIEW_WARNINGS):
+        return _deny(request)
+    warning = _warning(request, pk)
+    context = {
+        "w": {"id": warning.pk},
+        "measures": measures.measures(warning),
+        "live": warning.state == State.ISSUED,
+    }
+    return render(request, "alerts/_measures.html", context)
 
 
 @login_required
