@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
 from yingji import (
+    cli_accidents,
     cli_hazards,
     cli_ingest,
     cli_monitoring,
@@ -424,6 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_hazards.add_parser(sub, _setup_django)
     cli_ingest.add_parser(sub, _setup_django)
     cli_warnings.add_parser(sub, _setup_django)
+    cli_accidents.add_parser(sub)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
