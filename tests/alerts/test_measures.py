@@ -42,8 +42,9 @@ def test_figures_follow_deliveries_and_answers(issued):
     acks.by_token(outbox.reply_token(issued.pk, sms[0].contact_id))
     got = measures(issued)
     assert got["recipients"] == 4 and got["messages"] == 5
-    assert got["channels"][0] == {"channel": "sms", "label": "短信", "messages": 4, "sent": 3, "delivered": 3,
-                                  "failed": 0, "dead": 1, "waiting": 0}  # fmt: skip
+    assert got["channels"][0] == {"channel": "sms", "label": "短信", "messages": 4, "sent": 3,
+                                  "delivered": 3, "failed": 0, "dead": 1,
+                                  "waiting": 0}  # fmt: skip
     assert got["channels"][1]["waiting"] == 1  # voice: not configured, waiting
     assert got["minutes_to_50pct"] == 3.0  # 3 of 5 = 60 % by minute 3
     assert got["minutes_to_90pct"] is None and got["minutes_to_99pct"] is None

@@ -44,7 +44,7 @@ def test_the_most_severe_criterion_decides(dead, injured, loss, expected, decide
         ("3", 0, 0),
         (True, 0, 0),
         (0, None, 0),
-    ],  # fmt: skip
+    ],
 )
 def test_bad_figures_are_refused_by_name(bad):
     with pytest.raises(ValueError, match="must be"):
