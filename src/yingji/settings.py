@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "yingji.hazards",
     "yingji.monitoring",
     "yingji.alerts",
+    "yingji.incidents",
     "yingji.web",
 ]
 

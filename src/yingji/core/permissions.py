@@ -39,13 +39,17 @@ class Cap(StrEnum):
     DRAFT_WARNINGS = "warnings.draft"  # author, submit, withdraw; start updates and cancels
     REVIEW_WARNINGS = "warnings.review"  # 审核: approve or return a submitted warning
     ISSUE_WARNINGS = "warnings.issue"  # 签发
+    VIEW_INCIDENTS = "incidents.view"
+    REPORT_INCIDENT = "incidents.report"  # 信息报送: first report, 续报, 灾情上报 from a phone
+    COMMAND_INCIDENTS = "incidents.command"  # forward (上报), grade, roles, tasks, dispatch
 
 
 _READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS,
-         Cap.VIEW_WARNINGS}  # fmt: skip
+         Cap.VIEW_WARNINGS, Cap.VIEW_INCIDENTS}  # fmt: skip
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
-          Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS}  # fmt: skip
+          Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS, Cap.REPORT_INCIDENT,
+          Cap.COMMAND_INCIDENTS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
@@ -59,17 +63,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.REPORT_HAZARD,
             Cap.MANAGE_HAZARDS,
             Cap.HANDLE_ALARMS,
+            Cap.REPORT_INCIDENT,
         }
     ),
     Role.DUTY_OFFICER: frozenset(
-        {*_READ, Cap.VIEW_AUDIT, Cap.REPORT_HAZARD, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS}
+        {
+            *_READ,
+            Cap.VIEW_AUDIT,
+            Cap.REPORT_HAZARD,
+            Cap.HANDLE_ALARMS,
+            Cap.DRAFT_WARNINGS,
+            Cap.REPORT_INCIDENT,
+            Cap.COMMAND_INCIDENTS,
+        }
     ),
     Role.WARNING_REVIEWER: frozenset({*_READ, Cap.REVIEW_WARNINGS}),
     Role.WARNING_ISSUER: frozenset({*_READ, Cap.ISSUE_WARNINGS}),
     Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD}),
     # An enterprise's safety manager: its own hidden hazards only (see hazards.selectors).
     Role.ENTERPRISE_USER: frozenset({Cap.VIEW_HAZARDS, Cap.REPORT_HAZARD}),
-    Role.GRID_WORKER: frozenset({*_READ, Cap.REPORT_HAZARD}),
+    Role.GRID_WORKER: frozenset({*_READ, Cap.REPORT_HAZARD, Cap.REPORT_INCIDENT}),
     Role.VIEWER: frozenset(_READ),
 }
 
