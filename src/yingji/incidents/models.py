@@ -83,6 +83,10 @@ class Incident(Located, Figures):
     )  # fmt: skip
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.OPEN)  # fmt: skip
+    exercise = models.BooleanField(
+        _("exercise (演练)"), default=False,
+        help_text=_("A drill: run like a real incident, kept out of statistics"),
+    )  # fmt: skip
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     source_alarm = models.ForeignKey(
         "monitoring.Alarm", verbose_name=_("from alarm"), on_delete=models.SET_NULL,

@@ -170,7 +170,8 @@ def _region(actor: User, data: dict[str, Any]) -> Region:
 def report_incident(
     actor: User, data: dict[str, Any], *, source: str = Source.WEB, now: dt.datetime | None = None
 ) -> Incident:
-    """File the 首报: the incident, its first report and the county's receipt."""
+    """File the 首报: the incident, its first report and the county's receipt.
+    ``data["exercise"] is True`` files a drill (演练), kept out of statistics."""
     require(actor, Cap.REPORT_INCIDENT)
     now = now or timezone.now()
     event_type = data.get("event_type")
@@ -188,7 +189,8 @@ def report_incident(
             code="", title=title, category=catalogue.CATEGORY_OF[event_type],
             event_type=event_type, occurred_at=occurred, description=description,
             region=region, region_path=region.path, address=fields["address"], lon=lon,
-            lat=lat, source=source, reported_by=actor, reported_at=now, **figures,
+            lat=lat, source=source, reported_by=actor, reported_at=now,
+            exercise=data.get("exercise") is True, **figures,
         )  # fmt: skip
         if catalogue.work_safety(event_type):
             _apply_grade(incident, now)
