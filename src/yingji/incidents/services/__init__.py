@@ -19,6 +19,7 @@ Every step is audited and written to the incident's timeline (:mod:`.room`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
@@ -237,7 +238,7 @@ def _report(
     number = incident.reports.count() + 1
     return Report.objects.create(
         incident=incident, kind=kind, number=number, at=now, by=actor,
-        by_region_path=(actor.region.path if actor.region_id else ""),
+        by_region_path=_office(actor),
         grade_after=incident.grade, **contents,
     )  # fmt: skip
 
@@ -318,7 +319,7 @@ def _grade_raised(actor: User, incident: Incident, old: int | None, now: dt.date
                "province": incident.region_path[:2]}  # fmt: skip
     for level in accidents.CHAIN[: accidents.REACH[new]]:
         if level in offices:
-            transaction.on_commit(lambda p=offices[level]: _tell(p, incident, text))
+            transaction.on_commit(functools.partial(_tell, offices[level], incident, text))
 
 
 def set_grade(actor: User, pk: int, level: int, note: str = "") -> Incident:
@@ -358,7 +359,7 @@ def forward(actor: User, pk: int, *, now: dt.datetime | None = None) -> Receipt:
     """The actor's office sends the report one level up: that level has it now."""
     require(actor, Cap.COMMAND_INCIDENTS)
     now = now or timezone.now()
-    path = actor.region.path if actor.region_id else ""
+    path = _office(actor)
     mine = "province" if actor.is_superuser and not path else LEVEL_OF_PATH.get(len(path))
     if mine is None:
         raise Forbidden(_("Only a county, city or provincial office forwards reports"))
@@ -385,6 +386,11 @@ def forward(actor: User, pk: int, *, now: dt.datetime | None = None) -> Receipt:
 
 LEVEL_NAMES: Final = (("county", "县级"), ("city", "市级"), ("province", "省级"),
                       ("ministry", "应急管理部"))  # fmt: skip
+
+
+def _office(actor: User) -> str:
+    """The path of the actor's home office ('' for an account without one)."""
+    return actor.region.path if actor.region is not None else ""
 
 
 def _who(actor: User) -> str:
