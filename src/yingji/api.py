@@ -109,9 +109,11 @@ def _register_routers() -> None:
     from yingji.core.registry.maplayers import router as maplayers_router
     from yingji.hazards.api import router as hazards_router
     from yingji.hazards.stats_api import router as hazard_stats_router
+    from yingji.incidents.api import router as incidents_router
     from yingji.monitoring.alarms_api import router as alarms_router
     from yingji.monitoring.api import router as ingest_router
     from yingji.monitoring.stations_api import router as stations_router
+    from yingji.plans.api import router as plans_router
     from yingji.regions.api import router as regions_router
     from yingji.registry.api import router as registry_ops_router
     from yingji.risk.api import router as risk_router
@@ -128,6 +130,10 @@ def _register_routers() -> None:
     api.add_router("/monitoring/", stations_router)
     api.add_router("/alerts/", alerts_router)
     api.add_router("/alerts/gateway/", alerts_gateway_router)
+    api.add_router("/plans/", plans_router)
+    api.add_router("/incidents/", incidents_router)
+    api.add_router("/incidents/", "yingji.incidents.relief_api.router")  # shelters and relief
+    api.add_router("/incidents/", "yingji.incidents.dispatch_api.router")  # dispatch, coverage
     api.add_router("/", core_router)
 
 

@@ -237,6 +237,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _load_demo_monitoring()
     _feed_demo_readings()
     _load_demo_risk()
+    from yingji.plans import demo as plans_demo  # the 电子预案 library (示例), once
+
+    console.print(f"[green]demo plans[/green] {json.dumps(plans_demo.load() or 'loaded')}")
     from yingji.regions.selectors import level_counts
 
     counts = level_counts()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "yingji.monitoring",
     "yingji.alerts",
     "yingji.incidents",
+    "yingji.plans",
     "yingji.web",
 ]
 

@@ -40,6 +40,8 @@ urlpatterns = [
     path("hazards/", include("yingji.hazards.urls")),
     path("monitoring/", include("yingji.monitoring.urls")),
     path("alerts/", include("yingji.alerts.urls")),
+    path("plans/", include("yingji.plans.urls")),
+    path("incidents/", include("yingji.incidents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

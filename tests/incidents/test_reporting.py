@@ -8,43 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
 
+from tests.incidents.conftest import NOW, accident
 from yingji.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yingji.core.models import Notification
 from yingji.incidents import services
 from yingji.incidents.models import Entry, Incident, Overdue, Receipt, Report
 from yingji.incidents.services import deadlines
 
-NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def offices(make_user):
-    return {
-        "grid": make_user("xihu_grid", "330106002", "grid_worker"),
-        "county": make_user("xihu_duty", "330106", "duty_officer"),
-        "city": make_user("hz_duty", "3301", "duty_officer"),
-        "province": make_user("zj_duty", "33", "duty_officer"),
-        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
-    }
-
-
-def accident(actor, **changes):
-    data = {
-        "event_type": "hazchem", "region": "330106002", "title": "某化工企业泄漏爆炸",
-        "occurred_at": (NOW - dt.timedelta(minutes=30)).isoformat(),
-        "description": "储罐区发生泄漏并引发爆炸，现场正在处置。", "dead": 2,
-        "seriously_injured": 10, "direct_loss_yuan": "3000000", "lon": 120.12, "lat": 30.26,
-    }  # fmt: skip
-    data.update(changes)
-    return services.report_incident(actor, data, now=NOW)
+pytestmark = pytest.mark.usefixtures("_english")
 
 
 def told(user):
@@ -138,6 +110,11 @@ def test_other_incidents_are_graded_by_the_duty_officer(offices):
     hazchem = accident(offices["county"])
     with pytest.raises(Conflict):
         services.set_grade(offices["county"], hazchem.pk, 3)
+    with pytest.raises(InvalidInput):
+        services.set_grade(offices["county"], flood.pk, 2, "a\x00b")
+    services.add_report(offices["county"], flood.pk, {"kind": "final", "description": "结束"})
+    with pytest.raises(Conflict):
+        services.set_grade(offices["county"], flood.pk, 2)
 
 
 @pytest.mark.parametrize(
@@ -148,6 +125,8 @@ def test_other_incidents_are_graded_by_the_duty_officer(offices):
         ({"dead": -1}, "dead"),
         ({"dead": "2.5"}, "dead"),
         ({"dead": True}, "dead"),
+        ({"dead": "²"}, "dead"),  # a superscript digit is a digit to Python, not a count
+        ({"event_type": ["hazchem"]}, "event_type"),
         ({"direct_loss_yuan": "1e20"}, "direct_loss_yuan"),
         ({"direct_loss_yuan": "NaN"}, "direct_loss_yuan"),
         ({"description": ""}, "description"),
@@ -177,3 +156,30 @@ def test_a_grid_worker_cannot_close_and_a_closed_incident_takes_no_report(office
     )
     with pytest.raises(Conflict):
         services.add_report(offices["county"], incident.pk, {"description": "再报"})
+
+
+def test_an_alarm_starts_a_report_with_its_place_time_and_figures(offices, xihu_staff):
+    from tests.alerts.conftest import alarm as alarm_fixture  # noqa: F401 - same setup
+    from tests.monitoring.conftest import XIHU_STATION, post, sensor_row, station_row
+    from yingji.core.registry import services as registry
+    from yingji.monitoring.models import Alarm
+    from yingji.monitoring.specs import SENSORS, STATIONS
+
+    registry.create(actor=xihu_staff, spec=STATIONS, data=station_row())
+    gas = f"{XIHU_STATION}-G1"
+    registry.create(actor=xihu_staff, spec=SENSORS, data=sensor_row(
+        gas, type="可燃气体", unit="%LEL", expected_interval_s=5))  # fmt: skip
+    gateway = offices["grid"]
+    gateway.is_machine = True
+    gateway.save(update_fields=["is_machine"])
+    start = int(NOW.timestamp()) - 600
+    post(gateway, gas, [(start, 5.0), (start + 5, 60.0)])
+    alarm = Alarm.objects.get(sensor__code=gas)
+    incident = services.report_from_alarm(
+        offices["county"], alarm.pk, {"event_type": "hazchem", "description": "现场核实中"}
+    )
+    assert incident.source == "alarm" and incident.source_alarm_id == alarm.pk
+    assert incident.occurred_at == alarm.started_at and incident.region_path.startswith("330106")
+    assert "超阈值" in incident.description and "现场核实中" in incident.description
+    with pytest.raises(NotFound):
+        services.report_from_alarm(offices["binjiang"], alarm.pk, {"event_type": "hazchem"})

@@ -42,6 +42,7 @@ class Cap(StrEnum):
     VIEW_INCIDENTS = "incidents.view"
     REPORT_INCIDENT = "incidents.report"  # 信息报送: first report, 续报, 灾情上报 from a phone
     COMMAND_INCIDENTS = "incidents.command"  # forward (上报), grade, roles, tasks, dispatch
+    MANAGE_PLANS = "plans.manage"  # 电子预案: draft, version, approve, retire; evaluate drills
 
 
 _READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS,
@@ -49,7 +50,7 @@ _READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.V
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
           Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS, Cap.REPORT_INCIDENT,
-          Cap.COMMAND_INCIDENTS}  # fmt: skip
+          Cap.COMMAND_INCIDENTS, Cap.MANAGE_PLANS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),

@@ -273,3 +273,17 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from yingji.incidents.dispatch_models import (  # noqa: E402
+    Allocation,
+    DispatchOrder,
+    OrderStatus,
+    SupplyRequest,
+)
+
+__all__ = ["Allocation", "DispatchOrder", "OrderStatus", "SupplyRequest"]
+
+from yingji.incidents.relief_models import Evacuation, Placement, Relief  # noqa: E402
+
+__all__ += ["Evacuation", "Placement", "Relief"]

@@ -84,10 +84,10 @@ def parse_quantity(raw: Any) -> Decimal:
         raise InvalidInput("Quantity must be a finite number", field="quantity")
     if value <= 0:
         raise InvalidInput("Quantity must be greater than 0", field="quantity")
+    if value > MAX_QUANTITY:  # before quantize, which cannot hold 1e30 at two decimals
+        raise InvalidInput(f"Quantity must be at most {MAX_QUANTITY}", field="quantity")
     if value != value.quantize(_STEP):
         raise InvalidInput("Quantity has at most 2 decimal places", field="quantity")
-    if value > MAX_QUANTITY:
-        raise InvalidInput(f"Quantity must be at most {MAX_QUANTITY}", field="quantity")
     return value.quantize(_STEP)
 
 

@@ -98,11 +98,12 @@ def _figures(data: dict[str, Any], current: Incident | None = None) -> dict[str,
                 raise InvalidInput(_("The direct loss must be an amount of yuan ≥ 0"), field=name)
             out[name] = value.quantize(Decimal("0.01"))
         else:
-            if isinstance(raw, bool) or not str(raw).strip().isdigit():
+            text = str(raw).strip()
+            if isinstance(raw, bool) or not (text.isascii() and text.isdecimal()):
                 raise InvalidInput(
                     _("%(field)s must be a whole number ≥ 0") % {"field": name}, field=name
                 )
-            value_int = int(str(raw).strip())
+            value_int = int(text)
             if value_int > MAX_PEOPLE:
                 raise InvalidInput(_("%(field)s is implausibly large") % {"field": name},
                                    field=name)  # fmt: skip
@@ -176,7 +177,7 @@ def report_incident(
     require(actor, Cap.REPORT_INCIDENT)
     now = now or timezone.now()
     event_type = data.get("event_type")
-    if event_type not in catalogue.TYPE_NAMES:
+    if not isinstance(event_type, str) or event_type not in catalogue.TYPE_NAMES:
         raise InvalidInput(_("Choose the type of incident"), field="event_type")
     region = _region(actor, data)
     lon, lat = _point(data)
@@ -212,6 +213,37 @@ def report_incident(
                      after=audit.snapshot(incident))  # fmt: skip
         county = incident.region_path[:6]
         transaction.on_commit(lambda: _tell(county, incident, _("New incident reported")))
+    return incident
+
+
+ALARM_TYPES: Final = {"rainstorm": "rainstorm", "gale": "typhoon", "rate": "geohazard"}
+"""An alarm's rule → the incident type its report starts with (a threshold alarm — gas, water
+level — takes the type the reporter chooses)."""
+
+
+def report_from_alarm(
+    actor: User, alarm_id: int, data: dict[str, Any], *, now: dt.datetime | None = None
+) -> Incident:
+    """A 首报 from a monitoring alarm: the station's place and point, the alarm's start as
+    the time it happened and its figures in the description; the reporter adds the rest."""
+    from yingji.monitoring.selectors import get_alarm  # noqa: PLC0415 - optional app
+
+    alarm = get_alarm(actor, alarm_id)
+    station = alarm.sensor.station
+    detail = f"{alarm.get_rule_display()}：{station.name}（{alarm.sensor.code}）{alarm.detail}"
+    merged = {
+        "event_type": ALARM_TYPES.get(alarm.rule, ""),
+        "region": station.region_id,
+        "lon": station.lon,
+        "lat": station.lat,
+        "occurred_at": alarm.started_at,
+        "title": f"{station.name}{alarm.get_rule_display()}",
+        **{k: v for k, v in data.items() if v not in (None, "")},
+    }
+    merged["description"] = f"{detail}\n{data.get('description') or ''}".strip()[:5000]
+    incident = report_incident(actor, merged, source=Source.ALARM, now=now)
+    Incident.objects.filter(pk=incident.pk).update(source_alarm=alarm)
+    incident.source_alarm = alarm
     return incident
 
 
@@ -330,6 +362,9 @@ def set_grade(actor: User, pk: int, level: int, note: str = "") -> Incident:
     now = timezone.now()
     with transaction.atomic():
         incident = get_incident(actor, pk)
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status == Status.CLOSED:
+            raise Conflict(_("The 终报 has been filed; this incident is closed"))
         if catalogue.work_safety(incident.event_type):
             raise Conflict(_("A work-safety accident is graded by its figures (Decree 493)"))
         old = incident.grade
@@ -342,7 +377,8 @@ def set_grade(actor: User, pk: int, level: int, note: str = "") -> Incident:
                                      "grade_raised_at"])  # fmt: skip
         text = _("Graded %(grade)s by %(who)s") % {"grade": catalogue.GRADE_NAMES[level],
                                                   "who": _who(actor)}  # fmt: skip
-        room.entry(incident, "grade", text + (f" · {note[:200]}" if note else ""), actor=actor,
+        note = _clean_note(note)
+        room.entry(incident, "grade", text + (f" · {note}" if note else ""), actor=actor,
                    at=now, data={"from": old, "to": level})  # fmt: skip
         if old is not None and level > old:
             _grade_raised(actor, incident, old, now)
@@ -388,13 +424,22 @@ LEVEL_NAMES: Final = (("county", "县级"), ("city", "市级"), ("province", "�
                       ("ministry", "应急管理部"))  # fmt: skip
 
 
+def _clean_note(note: Any) -> str:
+    """A short free-text note: text, no NUL, at most 200 characters."""
+    if note is None:
+        return ""
+    if not isinstance(note, str) or "\x00" in note:
+        raise InvalidInput(_("The note must be plain text"), field="note")
+    return note.strip()[:200]
+
+
 def _office(actor: User) -> str:
     """The path of the actor's home office ('' for an account without one)."""
     return actor.region.path if actor.region is not None else ""
 
 
 def _who(actor: User) -> str:
-    return actor.get_full_name() or actor.username
+    return str(actor)  # the display name, else the username
 
 
 def _tell(path: str, incident: Incident, title: str) -> None:

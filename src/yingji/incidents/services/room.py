@@ -116,6 +116,8 @@ def add_tasks(
         if not title or len(title) > MAX_TITLE or "\x00" in title:
             raise InvalidInput(_("A task needs a title of at most 300 characters"), field="title")
         role = str(spec.get("role", "") or "").strip()[:40]
+        if "\x00" in role:
+            raise InvalidInput(_("The role must be plain text"), field="role")
         owner = spec.get("owner") or held.get(role)
         due = spec.get("due_at")
         if due is not None and not isinstance(due, dt.datetime):
@@ -128,6 +130,8 @@ def add_tasks(
         text = (_("%(n)d tasks created") % {"n": len(made)}) if len(made) > 1 else (
             _("Task: %(title)s") % {"title": made[0].title})  # fmt: skip
         entry(incident, "task", text, actor=actor, at=now, data={"source": source})
+        audit.record(actor=actor, action="create", obj=incident, region_path=incident.region_path,
+                     message=f"tasks ({source or 'manual'}): {len(made)}")  # fmt: skip
     owners = {t.owner_id for t in made if t.owner_id}
     if owners:
         people = list(User.objects.filter(pk__in=owners))
@@ -176,13 +180,18 @@ def finish_task(actor: User, pk: int, task_id: int, *, status: str = TaskStatus.
             require(actor, Cap.COMMAND_INCIDENTS)  # the owner, or the command
         if task.status != TaskStatus.OPEN:
             raise Conflict(_("This task is already finished"))
-        task.status, task.done_at, task.note = status, now, str(note or "")[:500]
+        note = "" if note is None else note
+        if not isinstance(note, str) or "\x00" in note:
+            raise InvalidInput(_("The note must be plain text"), field="note")
+        task.status, task.done_at, task.note = status, now, note.strip()[:500]
         task.save(update_fields=["status", "done_at", "note"])
         verb = _("done") if status == TaskStatus.DONE else _("cancelled")
         entry(incident, "task", f"{task.title}: {verb}", actor=actor, at=now,
               data={"task": task.pk, "status": status})  # fmt: skip
+        audit.record(actor=actor, action="update", obj=incident, region_path=incident.region_path,
+                     message=f"task {task.pk} {status}")  # fmt: skip
     return task
 
 
 def _name(user: User) -> str:
-    return user.get_full_name() or user.username
+    return str(user)  # the display name, else the username

@@ -1,0 +1,202 @@
+"""The 转移安置 panel of the incident page: people evacuated per village, placed per shelter
+(with a small map of the shelters coloured by occupancy), relief groups timed against the
+10-hour target, and the forms to report an evacuation count, assign shelters, record relief,
+mark it met and record people going home.
+
+The panel registers with :mod:`yingji.incidents.panels` (``IncidentsConfig.ready``); its forms
+post here, and every write goes through :mod:`yingji.incidents.services.relief`. A refusal is
+shown on the incident page as a message naming the field; success redirects back to the panel.
+``relief_urlpatterns`` are relative to ``/incidents/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import Any, Final
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yingji.core.errors import DomainError, NotFound
+from yingji.core.permissions import Cap, has
+from yingji.core.scoping import scope
+from yingji.incidents.models import Incident, Status
+from yingji.incidents.relief_api import occupancy_geojson, situation
+from yingji.incidents.relief_models import NEEDS
+from yingji.incidents.services import get_incident
+from yingji.incidents.services import relief as services
+from yingji.regions.models import Level, Region
+
+log = logging.getLogger(__name__)
+MAX_PK: Final = 2**63 - 1
+TEMPLATE: Final = "incidents/_relief_panel.html"
+MAX_VILLAGES: Final = 2_000  # choices offered in the form (a county has at most a few hundred)
+
+
+def relief_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[str, Any]] | None:
+    """The panel for :func:`yingji.incidents.panels.register`; nothing for those who may not
+    see incidents."""
+    user: Any = request.user
+    if not has(user, Cap.VIEW_INCIDENTS):
+        return None
+    try:
+        reverse("incidents-relief-panel", args=[incident.pk])
+    except NoReverseMatch:  # relief_urlpatterns are not mounted: no forms to post to
+        log.warning("relief_urlpatterns are not included under /incidents/; no relief panel")
+        return None
+    is_open = incident.status == Status.OPEN
+    county = incident.region_path[:6]
+    villages = (
+        Region.objects.filter(level=Level.VILLAGE, path__startswith=county) if is_open else None
+    )
+    return TEMPLATE, {
+        "incident": incident,
+        "r": situation(incident, timezone.now()),
+        "needs": NEEDS,
+        "can_report": is_open and has(user, Cap.REPORT_INCIDENT),
+        "can_command": is_open and has(user, Cap.COMMAND_INCIDENTS),
+        "villages": [] if villages is None else list(
+            scope(villages, user).order_by("path").values("code", "name")[:MAX_VILLAGES]),
+        "map_data": occupancy_geojson(user, county),
+        "target_hours": int(services.BASIC_NEEDS_WITHIN.total_seconds() // 3600),
+    }  # fmt: skip
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    if not has(request.user, Cap.VIEW_INCIDENTS) or pk > MAX_PK:
+        raise Http404("No such incident")
+    try:
+        return get_incident(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def panel_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel alone: the incident page fetches it again when the timeline moves."""
+    found = relief_panel(request, _incident(request, pk))
+    if found is None:
+        raise Http404("No such incident")
+    template, context = found
+    return render(request, template, context)
+
+
+def _number(raw: Any) -> Any:
+    """A typed number (full-width digits from a Chinese input method too) as int or float;
+    anything else as typed, for the service to refuse naming the field."""
+    text = unicodedata.normalize("NFKC", str(raw or ""))[:40].strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _clip(raw: Any, n: int) -> str:
+    return str(raw or "")[:n]
+
+
+def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+    """Run the write; a refusal becomes a message naming the field."""
+    try:
+        text = action()
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        messages.error(request, f"{exc.message}{where}")
+    else:
+        messages.success(request, text)
+    return redirect(reverse("incidents-room", args=[pk]) + "#relief")
+
+
+@require_POST
+@login_required
+def evacuation_post(request: HttpRequest, pk: int) -> HttpResponse:
+    _incident(request, pk)
+    post, user = request.POST, request.user
+
+    def act() -> str:
+        people = _number(post.get("people"))
+        row = services.report_evacuation(user, pk, _clip(post.get("village"), 20), people)  # type: ignore[arg-type]
+        return _("Evacuation count recorded: %(n)d people.") % {"n": row.people}
+
+    return _done(request, pk, act)
+
+
+@require_POST
+@login_required
+def assign_post(request: HttpRequest, pk: int) -> HttpResponse:
+    _incident(request, pk)
+    max_km = _number(request.POST.get("max_km") or services.shelters.DEFAULT_MAX_KM)
+
+    def act() -> str:
+        done = services.assign_shelters(request.user, pk, max_km)  # type: ignore[arg-type]
+        return _("%(placed)d people placed in shelters; %(left)d still without one.") % {
+            "placed": done.placed_total, "left": done.unplaced_total}  # fmt: skip
+
+    return _done(request, pk, act)
+
+
+@require_POST
+@login_required
+def relief_post(request: HttpRequest, pk: int) -> HttpResponse:
+    _incident(request, pk)
+    post = request.POST
+    data = {
+        "group": _clip(post.get("group"), 400),
+        "village": _clip(post.get("village"), 20).strip() or None,
+        "people": _number(post.get("people")),
+        "needs": [_clip(n, 30) for n in post.getlist("needs")[:20]],
+        "started_at": _clip(post.get("started_at"), 40).strip() or None,
+        "note": _clip(post.get("note"), 600),
+    }
+
+    def act() -> str:
+        row = services.record_relief(request.user, pk, data)  # type: ignore[arg-type]
+        return _("Relief recorded for %(group)s.") % {"group": row.group}
+
+    return _done(request, pk, act)
+
+
+@require_POST
+@login_required
+def met_post(request: HttpRequest, pk: int, relief: int) -> HttpResponse:
+    _incident(request, pk)
+    at = _clip(request.POST.get("at"), 40).strip() or None
+    note = _clip(request.POST.get("note"), 600)
+
+    def act() -> str:
+        row = services.relief_met(request.user, pk, min(relief, MAX_PK), at=at, note=note)  # type: ignore[arg-type]
+        return _("Basic needs met for %(group)s.") % {"group": row.group}
+
+    return _done(request, pk, act)
+
+
+@require_POST
+@login_required
+def leave_post(request: HttpRequest, pk: int, placement: int) -> HttpResponse:
+    _incident(request, pk)
+
+    def act() -> str:
+        row = services.leave_shelter(request.user, pk, min(placement, MAX_PK))  # type: ignore[arg-type]
+        return _("%(n)d people have gone home.") % {"n": row.people}
+
+    return _done(request, pk, act)
+
+
+relief_urlpatterns = [
+    path("<int:pk>/relief/panel/", panel_fragment, name="incidents-relief-panel"),
+    path("<int:pk>/relief/evacuation/", evacuation_post, name="incidents-relief-evacuation"),
+    path("<int:pk>/relief/assign/", assign_post, name="incidents-relief-assign"),
+    path("<int:pk>/relief/groups/", relief_post, name="incidents-relief-group"),
+    path("<int:pk>/relief/groups/<int:relief>/met/", met_post, name="incidents-relief-met"),
+    path("<int:pk>/relief/placements/<int:placement>/leave/", leave_post,
+         name="incidents-relief-leave"),
+]  # fmt: skip
