@@ -65,4 +65,7 @@ GLOSSARY = {
     "Situation report": "情况报告",
     "Download as Word": "下载 Word 文档",
     "Back to the incident": "返回事件",
+    "No such alarm": "没有该报警",
+    "Filled from the monitoring alarm; check and complete it.": "已根据监测报警填写，请核实并补充。",
+    "A 首报 filled from this alarm: place, point, time and figures.": "根据此报警填写首报：地点、坐标、时间和监测数据。",
 }

@@ -158,8 +158,8 @@ def test_a_grid_worker_cannot_close_and_a_closed_incident_takes_no_report(office
         services.add_report(offices["county"], incident.pk, {"description": "再报"})
 
 
-def test_an_alarm_starts_a_report_with_its_place_time_and_figures(offices, xihu_staff):
-    from tests.alerts.conftest import alarm as alarm_fixture  # noqa: F401 - same setup
+@pytest.fixture
+def gas_alarm(offices, xihu_staff):
     from tests.monitoring.conftest import XIHU_STATION, post, sensor_row, station_row
     from yingji.core.registry import services as registry
     from yingji.monitoring.models import Alarm
@@ -174,7 +174,11 @@ def test_an_alarm_starts_a_report_with_its_place_time_and_figures(offices, xihu_
     gateway.save(update_fields=["is_machine"])
     start = int(NOW.timestamp()) - 600
     post(gateway, gas, [(start, 5.0), (start + 5, 60.0)])
-    alarm = Alarm.objects.get(sensor__code=gas)
+    return Alarm.objects.get(sensor__code=gas)
+
+
+def test_an_alarm_starts_a_report_with_its_place_time_and_figures(offices, gas_alarm):
+    alarm = gas_alarm
     incident = services.report_from_alarm(
         offices["county"], alarm.pk, {"event_type": "hazchem", "description": "现场核实中"}
     )
@@ -183,3 +187,21 @@ def test_an_alarm_starts_a_report_with_its_place_time_and_figures(offices, xihu_
     assert "超阈值" in incident.description and "现场核实中" in incident.description
     with pytest.raises(NotFound):
         services.report_from_alarm(offices["binjiang"], alarm.pk, {"event_type": "hazchem"})
+    for bad in ("x", "1" * 40, True, None):
+        with pytest.raises(InvalidInput):
+            services.report_from_alarm(offices["county"], bad, {"event_type": "hazchem"})
+
+
+def test_the_alarm_page_leads_to_a_prefilled_report_form(offices, gas_alarm, client):
+    client.force_login(offices["county"])
+    assert f"/incidents/new/?alarm={gas_alarm.pk}" in client.get(
+        f"/monitoring/alarms/{gas_alarm.pk}/").content.decode()  # fmt: skip
+    form = client.get(f"/incidents/new/?alarm={gas_alarm.pk}").content.decode()
+    assert f'name="alarm" value="{gas_alarm.pk}"' in form and "超阈值" in form
+    answer = client.post("/incidents/new/", {
+        "alarm": str(gas_alarm.pk), "event_type": "hazchem", "region": "330106",
+        "occurred_at": "", "description": "超阈值：现场核实中", "dead": "0"})  # fmt: skip
+    assert answer.status_code == 302
+    incident = Incident.objects.get()
+    assert incident.source == "alarm" and incident.source_alarm_id == gas_alarm.pk
+    assert client.get("/incidents/new/?alarm=999999").status_code == 404

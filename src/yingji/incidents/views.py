@@ -161,16 +161,21 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data = forms.report_data(request.POST)
         grid = UserRoleName.GRID_WORKER in roles_of(user)
+        alarm = request.POST.get("alarm", "").strip()[:20]
         try:
             with transaction.atomic():
-                incident = services.report_incident(
-                    user,  # type: ignore[arg-type]
-                    data,
-                    source=Source.PHONE if grid else Source.WEB,
-                )
+                if alarm:
+                    incident = services.report_from_alarm(user, alarm, data)  # type: ignore[arg-type]
+                else:
+                    incident = services.report_incident(
+                        user,  # type: ignore[arg-type]
+                        data,
+                        source=Source.PHONE if grid else Source.WEB,
+                    )
                 _attach_photo(user, incident, request)
         except DomainError as exc:
             context = _form_context(user, forms.posted(request.POST), exc)
+            context["alarm"] = alarm
             return render(request, "incidents/form.html", context, status=_status(exc))
         messages.success(
             request,
@@ -178,7 +183,17 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             % {"code": incident.code},
         )
         return redirect("incidents-room", pk=incident.pk)
-    context = _form_context(user, forms.initial(user), None)  # type: ignore[arg-type]
+    values = forms.initial(user)  # type: ignore[arg-type]
+    alarm = request.GET.get("alarm", "").strip()[:20]
+    if alarm:
+        try:
+            found = services.alarm_prefill(user, alarm)  # type: ignore[arg-type]
+        except DomainError:
+            raise Http404("No such alarm") from None
+        values.update({k: (forms.local(v) if k == "occurred_at" else ("" if v is None else v))
+                       for k, v in found.items()})  # fmt: skip
+    context = _form_context(user, values, None)
+    context["alarm"] = alarm if alarm else ""
     return render(request, "incidents/form.html", context)
 
 

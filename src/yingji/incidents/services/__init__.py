@@ -228,23 +228,41 @@ def report_from_alarm(
     the time it happened and its figures in the description; the reporter adds the rest."""
     from yingji.monitoring.selectors import get_alarm  # noqa: PLC0415 - optional app
 
-    alarm = get_alarm(actor, alarm_id)
+    alarm = get_alarm(actor, _alarm_id(alarm_id))
+    given = {k: v for k, v in data.items() if v not in (None, "")}
+    merged = {**alarm_prefill(actor, alarm.pk), **given}
+    detail = alarm_prefill(actor, alarm.pk)["description"]
+    if detail not in str(merged.get("description", "")):
+        merged["description"] = f"{detail}\n{given.get('description') or ''}".strip()[:5000]
+    incident = report_incident(actor, merged, source=Source.ALARM, now=now)
+    Incident.objects.filter(pk=incident.pk).update(source_alarm=alarm)
+    incident.source_alarm = alarm
+    return incident
+
+
+def alarm_prefill(actor: User, alarm_id: Any) -> dict[str, Any]:
+    """What an alarm tells a new report: type (by rule), place, point, start and figures."""
+    from yingji.monitoring.selectors import get_alarm  # noqa: PLC0415 - optional app
+
+    alarm = get_alarm(actor, _alarm_id(alarm_id))
     station = alarm.sensor.station
-    detail = f"{alarm.get_rule_display()}：{station.name}（{alarm.sensor.code}）{alarm.detail}"
-    merged = {
+    return {
         "event_type": ALARM_TYPES.get(alarm.rule, ""),
         "region": station.region_id,
         "lon": station.lon,
         "lat": station.lat,
         "occurred_at": alarm.started_at,
         "title": f"{station.name}{alarm.get_rule_display()}",
-        **{k: v for k, v in data.items() if v not in (None, "")},
+        "description": f"{alarm.get_rule_display()}：{station.name}（{alarm.sensor.code}）"
+        f"{alarm.detail}",
     }
-    merged["description"] = f"{detail}\n{data.get('description') or ''}".strip()[:5000]
-    incident = report_incident(actor, merged, source=Source.ALARM, now=now)
-    Incident.objects.filter(pk=incident.pk).update(source_alarm=alarm)
-    incident.source_alarm = alarm
-    return incident
+
+
+def _alarm_id(raw: Any) -> int:
+    text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdecimal()) or len(text) > 18:
+        raise InvalidInput(_("No such alarm"), field="alarm")
+    return int(text)
 
 
 def _save_new(incident: Incident) -> None:
