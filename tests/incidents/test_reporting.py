@@ -205,3 +205,17 @@ def test_the_alarm_page_leads_to_a_prefilled_report_form(offices, gas_alarm, cli
     incident = Incident.objects.get()
     assert incident.source == "alarm" and incident.source_alarm_id == gas_alarm.pk
     assert client.get("/incidents/new/?alarm=999999").status_code == 404
+
+
+def test_the_api_files_a_report_from_an_alarm(offices, gas_alarm, client):
+    client.force_login(offices["county"])
+    made = client.post("/api/incidents/from-alarm", {"alarm": gas_alarm.pk,
+                       "event_type": "hazchem", "description": "核实中"},
+                       content_type="application/json")  # fmt: skip
+    assert made.status_code == 201 and made.json()["source"] == "alarm"
+    for bad in ({"alarm": "1", "description": "x"}, {"alarm": 10**20, "description": "x"},
+                {"alarm": gas_alarm.pk}, {"alarm": gas_alarm.pk, "description": "x",
+                                          "extra": 1}):  # fmt: skip
+        answer = client.post("/api/incidents/from-alarm", bad, content_type="application/json")
+        assert answer.status_code == 422
+    assert Incident.objects.count() == 1
