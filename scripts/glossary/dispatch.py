@@ -68,4 +68,6 @@ GLOSSARY = {
     "No such alarm": "没有该报警",
     "Filled from the monitoring alarm; check and complete it.": "已根据监测报警填写，请核实并补充。",
     "A 首报 filled from this alarm: place, point, time and figures.": "根据此报警填写首报：地点、坐标、时间和监测数据。",
+    "补报 window (changes re-grade until)": "补报期限（期内伤亡变化重新定级）",
+    "window closed": "已截止",
 }

@@ -87,7 +87,7 @@ def test_an_accident_filed_over_http_is_graded_and_shows_its_time_limits(people)
     assert [r["kind"] for r in incident["reports"]] == ["first"]
     assert [r["level"] for r in incident["receipts"]] == ["county"]
     limits = {x["what"]: x for x in incident["limits"]}
-    assert list(limits) == ["report:county", "report:city", "report:province", "update"]
+    assert list(limits) == ["report:county", "report:city", "report:province", "window", "update"]
     assert limits["report:county"]["state"] == "met"
     assert limits["report:city"]["state"] == "pending"  # due 1 h 30 min from now
     assert incident["timeline"][0]["kind"] == "report"

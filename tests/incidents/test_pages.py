@@ -198,7 +198,8 @@ def test_the_room_shows_the_incident_and_the_forms_each_role_may_use(people):
     incident = accident(people["grid"])
     page = html(as_(people["county"]).get(f"/incidents/{incident.pk}/"))
     assert incident.code in page and "较大" in page and "serious injuries" in page
-    assert page.count('class="inc-limit is-') == 4 and 'data-what="report:city"' in page
+    assert page.count('class="inc-limit is-') == 5 and 'data-what="report:city"' in page
+    assert 'data-window="1"' in page  # the 补报 window counts down too
     assert 'id="inc-forward"' in page and "市级" in page
     assert 'id="inc-followup-form"' in page and 'id="inc-task-form"' in page
     assert 'id="inc-role-form"' in page and 'id="f-grade"' not in page  # Decree 493 grades it

@@ -219,3 +219,16 @@ def test_the_api_files_a_report_from_an_alarm(offices, gas_alarm, client):
         answer = client.post("/api/incidents/from-alarm", bad, content_type="application/json")
         assert answer.status_code == 422
     assert Incident.objects.count() == 1
+
+
+def test_the_supplement_window_counts_down_and_is_never_flagged(offices):
+    road = accident(offices["county"], event_type="road", dead=1, seriously_injured=0)
+    (window,) = [x for x in deadlines.limits(road) if x.what == "window"]
+    assert (window.due - road.occurred_at) > dt.timedelta(days=7)
+    assert (window.due - road.occurred_at) <= dt.timedelta(days=8)
+    services.forward(offices["county"], road.pk, now=NOW + dt.timedelta(minutes=10))
+    late = window.due + dt.timedelta(days=1)
+    deadlines.sweep(now=late)
+    assert not Overdue.objects.filter(incident=road, what="window").exists()
+    flood = accident(offices["county"], event_type="flood", dead=0, seriously_injured=0)
+    assert "window" not in [x.what for x in deadlines.limits(flood)]

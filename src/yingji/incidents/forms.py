@@ -183,6 +183,7 @@ def js_strings() -> dict[str, str]:
         "dueIn": str(_("due in {t}")),
         "overdueBy": str(_("overdue by {t}")),
         "met": str(_("met ✓")),
+        "closed": str(_("window closed")),
         "late": str(_("met late, {t} after the limit")),
         "days": str(_("{n} d")),
         "live": str(_("Live")),

@@ -110,7 +110,8 @@ def overdue_ids(incidents: Iterable[Incident], now: dt.datetime | None = None) -
     for incident in incidents:
         if incident.status != Status.OPEN:
             continue
-        if any(limit.done_at is None and now > limit.due for limit in deadlines.limits(incident)):
+        if any(limit.done_at is None and now > limit.due and limit.what != deadlines.WINDOW
+               for limit in deadlines.limits(incident)):  # fmt: skip
             late.add(incident.pk)
     return late
 
@@ -195,7 +196,9 @@ def receipt_item(receipt: Receipt) -> dict[str, Any]:
 
 def limit_item(limit: deadlines.Limit, now: dt.datetime) -> dict[str, Any]:
     """A countdown: ``met`` in time, ``late`` (met after the limit), ``overdue`` or ``pending``."""
-    if limit.done_at is not None:
+    if limit.what == deadlines.WINDOW:
+        state = "closed" if now > limit.due else "pending"
+    elif limit.done_at is not None:
         state = "met" if limit.done_at <= limit.due else "late"
     else:
         state = "overdue" if now > limit.due else "pending"

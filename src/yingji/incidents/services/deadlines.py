@@ -25,11 +25,13 @@ from django.utils.translation import gettext as _
 
 from yingji.core import jobs, notify
 from yingji.core.permissions import Cap
+from yingji.incidents import catalogue
 from yingji.incidents.models import Incident, Overdue, Status, Task, TaskStatus
 from yingji.incidents.services import room
 from yingji.kernels import accidents
 
 SWEEP_KIND: Final = "incidents.deadlines"
+WINDOW: Final = "window"  # the 补报 window: shown as a countdown, never flagged
 REMIND_BEFORE: Final = dt.timedelta(minutes=15)
 OFFICE: Final = {"county": 6, "city": 4, "province": 2}
 
@@ -58,6 +60,11 @@ def limits(incident: Incident) -> list[Limit]:
             later = incident.grade_raised_at + accidents.PER_LEVEL * (i - incident.first_reach + 1)
             due = max(due, later)
         out.append(Limit(f"report:{step.level}", _level_label(step.level), due, step.received))
+    if catalogue.work_safety(incident.event_type):
+        # Not an obligation but a window: casualty changes re-grade the accident until then.
+        short = incident.event_type in catalogue.SHORT_WINDOW
+        closes = accidents.supplement_window_closes(incident.occurred_at, road_or_fire=short)
+        out.append(Limit(WINDOW, _("补报 window (changes re-grade until)"), closes, None))
     if incident.status == Status.OPEN:
         last = incident.reports.order_by("-at").values_list("at", flat=True).first()
         if last is not None:
@@ -84,6 +91,8 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     counts = {"reports": 0, "updates": 0, "tasks": 0, "reminders": 0}
     for incident in Incident.objects.filter(status=Status.OPEN).prefetch_related("receipts"):
         for limit in limits(incident):
+            if limit.what == WINDOW:
+                continue
             missed = limit.overdue(now)  # not there yet, or there late
             if missed and _flag(incident, limit.what, limit.due, now):
                 counts["reports" if limit.what.startswith("report") else "updates"] += 1

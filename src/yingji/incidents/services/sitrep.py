@@ -45,7 +45,7 @@ def content(actor: User, pk: int, now: dt.datetime | None = None) -> dict[str, A
                 "label": limit.label,
                 "due": _local(limit.due),
                 "done": _local(limit.done_at),
-                "overdue": limit.overdue(now),
+                "overdue": limit.overdue(now) and limit.what != deadlines.WINDOW,
             }
             for limit in deadlines.limits(incident)
         ],

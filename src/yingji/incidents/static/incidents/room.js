@@ -44,6 +44,9 @@
       if (!isNaN(done)) {
         state = done <= due ? "met" : "late";
         text = state === "met" ? t.met : fill(t.late, { t: span(done - due) });
+      } else if (row.dataset.window && now > due) {
+        state = "closed";
+        text = t.closed || "closed";
       } else if (now > due) {
         state = "overdue";
         text = fill(t.overdueBy, { t: span(now - due) });
