@@ -27,7 +27,16 @@ def offices(make_user):
         "city": make_user("hz_duty", "3301", "duty_officer"),
         "province": make_user("zj_duty", "33", "duty_officer"),
         "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
+        "deputy": make_user("xihu_duty2", "330106", "duty_officer"),
+        "viewer": make_user("xihu_viewer", "330106", "viewer"),
+        "company": make_user("xihu_company", "330106002", "enterprise_user"),
     }
+
+
+@pytest.fixture
+def people(offices):
+    """The same offices under the name the page and API tests use."""
+    return offices
 
 
 def accident(actor, **changes):

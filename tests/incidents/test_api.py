@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from yingji.incidents import services
 from yingji.incidents.models import Entry, Incident, Report, Task
@@ -21,23 +21,7 @@ URL = "/api/incidents/"
 NOW = timezone.now().replace(microsecond=0)
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "grid": make_user("xihu_grid", "330106002", "grid_worker"),
-        "county": make_user("xihu_duty", "330106", "duty_officer"),
-        "deputy": make_user("xihu_duty2", "330106", "duty_officer"),
-        "city": make_user("hz_duty", "3301", "duty_officer"),
-        "viewer": make_user("xihu_viewer", "330106", "viewer"),
-        "company": make_user("xihu_company", "330106002", "enterprise_user"),
-        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
-    }
+pytestmark = pytest.mark.usefixtures("_english")
 
 
 def as_(user) -> Client:

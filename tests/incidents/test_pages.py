@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient, Client
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from yingji.core.models import Photo
@@ -27,21 +27,7 @@ from yingji.incidents.services import room
 NOW = timezone.now().replace(microsecond=0)
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "grid": make_user("xihu_grid", "330106002", "grid_worker"),
-        "county": make_user("xihu_duty", "330106", "duty_officer"),
-        "viewer": make_user("xihu_viewer", "330106", "viewer"),
-        "company": make_user("xihu_company", "330106002", "enterprise_user"),
-        "binjiang": make_user("binjiang_duty", "330108", "duty_officer"),
-    }
+pytestmark = pytest.mark.usefixtures("_english")
 
 
 def as_(user, **options: Any) -> Client:

@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.errors import DomainError, InvalidInput
 from yingji.core.permissions import Cap, has
 from yingji.incidents import dispatch_api as payloads
 from yingji.incidents.dispatch_models import DispatchOrder, SupplyRequest
 from yingji.incidents.models import Incident, Status
-from yingji.incidents.services import coverage, get_incident
+from yingji.incidents.panels import fragment_view, incident_or_404
+from yingji.incidents.services import coverage
 from yingji.incidents.services import dispatch as services
 from yingji.registry.models.depot import StockCategory
 from yingji.registry.models.rescue import SPECIALTIES
@@ -132,24 +133,7 @@ def dispatch_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[
     }
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
-    if not has(request.user, Cap.VIEW_INCIDENTS) or pk > MAX_PK:
-        raise Http404("No such incident")
-    try:
-        return get_incident(request.user, pk)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-@login_required
-@require_GET
-def panel_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The panel alone: the incident page fetches it again when the timeline moves."""
-    found = dispatch_panel(request, _incident(request, pk))
-    if found is None:
-        raise Http404("No such incident")
-    template, context = found
-    return render(request, template, context)
+panel_fragment = require_GET(fragment_view(dispatch_panel))
 
 
 def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
@@ -167,7 +151,7 @@ def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @require_POST
 @login_required
 def order_post(request: HttpRequest, pk: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     post = request.POST
 
     def act() -> str:
@@ -182,7 +166,7 @@ def order_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def advance_post(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     if order > MAX_PK or not DispatchOrder.objects.filter(pk=order, incident_id=pk).exists():
         raise Http404("No such dispatch order")
 
@@ -197,7 +181,7 @@ def advance_post(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @login_required
 def supply_post(request: HttpRequest, pk: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     post = request.POST
 
     def act() -> str:
@@ -218,7 +202,7 @@ def supply_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def allocate_post(request: HttpRequest, pk: int, supply: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     if supply > MAX_PK or not SupplyRequest.objects.filter(pk=supply, incident_id=pk).exists():
         raise Http404("No such supply request")
     post = request.POST

@@ -86,3 +86,44 @@ def render(request: HttpRequest, incident: Incident) -> list[dict[str, Any]]:
             continue
         cards.append({"name": name, "html": SafeString(html)})
     return cards
+
+
+# ---------------------------------------------------------------- for the panels' own views
+
+MAX_PK = 2**63 - 1
+
+
+def incident_or_404(request: HttpRequest, pk: int) -> Incident:
+    """The incident for a panel's view: 404 for one the user may not see, as if it did not
+    exist (and for an id no database holds)."""
+    from django.http import Http404  # noqa: PLC0415 - keep this module light to import
+
+    from yingji.core.errors import NotFound  # noqa: PLC0415
+    from yingji.core.permissions import Cap, has  # noqa: PLC0415
+    from yingji.incidents.services import get_incident  # noqa: PLC0415
+
+    if not has(request.user, Cap.VIEW_INCIDENTS) or pk > MAX_PK:
+        raise Http404("No such incident")
+    try:
+        return get_incident(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def fragment_view(panel: Panel) -> Callable[..., Any]:
+    """A view that renders ``panel`` alone, which the incident page fetches again when the
+    timeline moves (signed-in users; 404 when the panel has nothing for them)."""
+    from django.contrib.auth.decorators import login_required  # noqa: PLC0415
+    from django.http import Http404  # noqa: PLC0415
+    from django.shortcuts import render as render_page  # noqa: PLC0415
+
+    @login_required
+    def fragment(request: HttpRequest, pk: int) -> Any:
+        found = panel(request, incident_or_404(request, pk))
+        if found is None:
+            raise Http404("No such incident")
+        template, context = found
+        return render_page(request, template, context)
+
+    fragment.__doc__ = f"The {getattr(panel, '__name__', 'panel')} alone."
+    return fragment

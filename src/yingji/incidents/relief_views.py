@@ -17,20 +17,20 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from yingji.core.errors import DomainError, NotFound
+from yingji.core.errors import DomainError
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import scope
 from yingji.incidents.models import Incident, Status
+from yingji.incidents.panels import fragment_view, incident_or_404
 from yingji.incidents.relief_api import occupancy_geojson, situation
 from yingji.incidents.relief_models import NEEDS
-from yingji.incidents.services import get_incident
 from yingji.incidents.services import relief as services
 from yingji.regions.models import Level, Region
 
@@ -69,23 +69,7 @@ def relief_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[st
     }  # fmt: skip
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
-    if not has(request.user, Cap.VIEW_INCIDENTS) or pk > MAX_PK:
-        raise Http404("No such incident")
-    try:
-        return get_incident(request.user, pk)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-@login_required
-def panel_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The panel alone: the incident page fetches it again when the timeline moves."""
-    found = relief_panel(request, _incident(request, pk))
-    if found is None:
-        raise Http404("No such incident")
-    template, context = found
-    return render(request, template, context)
+panel_fragment = require_GET(fragment_view(relief_panel))
 
 
 def _number(raw: Any) -> Any:
@@ -119,7 +103,7 @@ def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @require_POST
 @login_required
 def evacuation_post(request: HttpRequest, pk: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     post, user = request.POST, request.user
 
     def act() -> str:
@@ -133,7 +117,7 @@ def evacuation_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def assign_post(request: HttpRequest, pk: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     max_km = _number(request.POST.get("max_km") or services.shelters.DEFAULT_MAX_KM)
 
     def act() -> str:
@@ -147,7 +131,7 @@ def assign_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def relief_post(request: HttpRequest, pk: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     post = request.POST
     data = {
         "group": _clip(post.get("group"), 400),
@@ -168,7 +152,7 @@ def relief_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def met_post(request: HttpRequest, pk: int, relief: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
     at = _clip(request.POST.get("at"), 40).strip() or None
     note = _clip(request.POST.get("note"), 600)
 
@@ -182,7 +166,7 @@ def met_post(request: HttpRequest, pk: int, relief: int) -> HttpResponse:
 @require_POST
 @login_required
 def leave_post(request: HttpRequest, pk: int, placement: int) -> HttpResponse:
-    _incident(request, pk)
+    incident_or_404(request, pk)
 
     def act() -> str:
         row = services.leave_shelter(request.user, pk, min(placement, MAX_PK))  # type: ignore[arg-type]
