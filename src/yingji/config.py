@@ -162,6 +162,9 @@ MONITORING: Final = {
         100,
         "reporting intervals of silence before a sensor is stale",
     ),
+    # rescue coverage (incidents): the aviation 30-minute circle
+    "YINGJI_AIR_SPEED_KMH": (200, 50, 1000, "helicopter cruising speed, km/h"),
+    "YINGJI_AIR_LAUNCH_MINUTES": (10, 0, 120, "minutes from call to take-off"),
 }
 
 

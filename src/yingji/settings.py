@@ -29,6 +29,8 @@ READING_RETENTION_DAYS = CONFIG.monitoring["YINGJI_READING_RETENTION_DAYS"]
 ALARM_HOLD_MINUTES = CONFIG.monitoring["YINGJI_ALARM_HOLD_MINUTES"]
 ALARM_ESCALATE_MINUTES = CONFIG.monitoring["YINGJI_ALARM_ESCALATE_MINUTES"]
 STALE_INTERVALS = CONFIG.monitoring["YINGJI_STALE_INTERVALS"]
+YINGJI_AIR_SPEED_KMH = CONFIG.monitoring["YINGJI_AIR_SPEED_KMH"]
+YINGJI_AIR_LAUNCH_MINUTES = CONFIG.monitoring["YINGJI_AIR_LAUNCH_MINUTES"]
 # Drafter, reviewer and issuer of a warning must be three different people (审核 and 签发).
 WARNING_SEPARATION = True
 # GB/T 35965.1 identifier: the issuing organisation's code (GB/T 4657); "000" when unassigned.
