@@ -27,6 +27,7 @@ from yingji.core.responses import compact_json
 from yingji.core.scoping import jurisdiction_of
 from yingji.incidents.dispatch_models import DispatchOrder, SupplyRequest
 from yingji.incidents.models import Incident
+from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import coverage, get_incident
 from yingji.incidents.services import dispatch as services
 from yingji.kernels import codes
@@ -35,7 +36,7 @@ from yingji.registry.models.depot import StockCategory
 
 router = Router(tags=["dispatch and coverage"])
 
-MAX_PK: Final = 2**63 - 1
+
 NO_NUL: Final = r"^[^\x00]*$"
 GEOJSON: Final = "application/geo+json; charset=utf-8"
 TOO_LARGE: Final = Decimal(10) ** 15

@@ -20,7 +20,7 @@ from typing import Any, Final
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,15 +30,17 @@ from yingji.core.errors import DomainError, InvalidInput
 from yingji.core.permissions import Cap, has
 from yingji.incidents import dispatch_api as payloads
 from yingji.incidents.dispatch_models import DispatchOrder, SupplyRequest
+from yingji.incidents.forms import clip
 from yingji.incidents.models import Incident, Status
-from yingji.incidents.panels import fragment_view, incident_or_404
+from yingji.incidents.panels import act_and_return, fragment_view, incident_or_404
+from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import coverage
 from yingji.incidents.services import dispatch as services
 from yingji.registry.models.depot import StockCategory
 from yingji.registry.models.rescue import SPECIALTIES
 
 log = logging.getLogger(__name__)
-MAX_PK: Final = 2**63 - 1
+
 TEMPLATE: Final = "incidents/_dispatch_panel.html"
 SOURCED: Final = 8  # open requests shown with their depot sources (a query each)
 SOURCES_EACH: Final = 5  # depot sources offered per request, nearest first
@@ -51,18 +53,14 @@ STEPS: Final = {
 }
 
 
-def _clip(raw: Any, n: int) -> str:
-    return str(raw or "")[:n]
-
-
 def _typed(raw: Any, n: int = 40) -> str:
     """What was typed, with full-width digits from a Chinese input method made plain."""
-    return unicodedata.normalize("NFKC", _clip(raw, n)).strip()
+    return unicodedata.normalize("NFKC", clip(raw, n)).strip()
 
 
 def _text(raw: Any, n: int, field: str) -> str:
     """Free text as typed (clipped); a NUL character is refused naming the field."""
-    text = _clip(raw, n)
+    text = clip(raw, n)
     if "\x00" in text:
         raise InvalidInput(_("NUL characters are not allowed"), field=field)
     return text
@@ -136,18 +134,6 @@ def dispatch_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[
 panel_fragment = require_GET(fragment_view(dispatch_panel))
 
 
-def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
-    """Run the write; a refusal becomes a message naming the field."""
-    try:
-        text = action()
-    except DomainError as exc:
-        where = f" ({exc.field})" if exc.field else ""
-        messages.error(request, f"{exc.message}{where}")
-    else:
-        messages.success(request, text)
-    return redirect(reverse("incidents-room", args=[pk]) + "#dispatch")
-
-
 @require_POST
 @login_required
 def order_post(request: HttpRequest, pk: int) -> HttpResponse:
@@ -160,7 +146,7 @@ def order_post(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Dispatched %(name)s: about %(min).0f min away.") % {
             "name": order.force.name, "min": order.eta_minutes}  # fmt: skip
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "dispatch")
 
 
 @require_POST
@@ -171,11 +157,11 @@ def advance_post(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         raise Http404("No such dispatch order")
 
     def act() -> str:
-        row = services.advance(request.user, pk, order, _clip(request.POST.get("status"), 12))  # type: ignore[arg-type]
+        row = services.advance(request.user, pk, order, clip(request.POST.get("status"), 12))  # type: ignore[arg-type]
         return _("%(name)s: %(status)s.") % {
             "name": row.force.name, "status": row.get_status_display()}  # fmt: skip
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "dispatch")
 
 
 @require_POST
@@ -186,9 +172,9 @@ def supply_post(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         data = {
-            "category": _clip(post.get("category"), 16),
-            "name": _clip(post.get("name"), 200).strip(),
-            "unit": _clip(post.get("unit"), 40).strip(),
+            "category": clip(post.get("category"), 16),
+            "name": clip(post.get("name"), 200).strip(),
+            "unit": clip(post.get("unit"), 40).strip(),
             "quantity": payloads.guard_quantity(_typed(post.get("quantity"), 41)),
             "note": _text(post.get("note"), 300, "note"),
         }
@@ -196,7 +182,7 @@ def supply_post(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Supplies requested: %(name)s %(q)s %(unit)s.") % {
             "name": row.name, "q": f"{row.quantity.normalize():f}", "unit": row.unit}  # fmt: skip
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "dispatch")
 
 
 @require_POST
@@ -214,7 +200,7 @@ def allocate_post(request: HttpRequest, pk: int, supply: int) -> HttpResponse:
             "q": f"{done.quantity.normalize():f}", "unit": done.item.unit, "name": done.item.name,
             "depot": done.item.depot.name}  # fmt: skip
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "dispatch")
 
 
 # ---------------------------------------------------------------- the coverage page

@@ -275,15 +275,15 @@ class Task(models.Model):
         return self.title
 
 
+# The dispatch and relief models live in their own modules; importing them here registers
+# them with the app.
 from yingji.incidents.dispatch_models import (  # noqa: E402
     Allocation,
     DispatchOrder,
     OrderStatus,
     SupplyRequest,
 )
-
-__all__ = ["Allocation", "DispatchOrder", "OrderStatus", "SupplyRequest"]
-
 from yingji.incidents.relief_models import Evacuation, Placement, Relief  # noqa: E402
 
-__all__ += ["Evacuation", "Placement", "Relief"]
+__all__ = ["Allocation", "DispatchOrder", "Evacuation", "OrderStatus", "Placement", "Relief",
+           "SupplyRequest"]  # fmt: skip

@@ -90,8 +90,6 @@ def render(request: HttpRequest, incident: Incident) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- for the panels' own views
 
-MAX_PK = 2**63 - 1
-
 
 def incident_or_404(request: HttpRequest, pk: int) -> Incident:
     """The incident for a panel's view: 404 for one the user may not see, as if it did not
@@ -100,6 +98,7 @@ def incident_or_404(request: HttpRequest, pk: int) -> Incident:
 
     from yingji.core.errors import NotFound  # noqa: PLC0415
     from yingji.core.permissions import Cap, has  # noqa: PLC0415
+    from yingji.incidents.selectors import MAX_PK  # noqa: PLC0415
     from yingji.incidents.services import get_incident  # noqa: PLC0415
 
     if not has(request.user, Cap.VIEW_INCIDENTS) or pk > MAX_PK:
@@ -127,3 +126,22 @@ def fragment_view(panel: Panel) -> Callable[..., Any]:
 
     fragment.__doc__ = f"The {getattr(panel, '__name__', 'panel')} alone."
     return fragment
+
+
+def act_and_return(request: HttpRequest, pk: int, action: Callable[[], str], anchor: str) -> Any:
+    """Run a panel's write: success or the refusal (naming the field) as a message, then
+    back to the panel's card on the incident page (``#anchor``)."""
+    from django.contrib import messages  # noqa: PLC0415
+    from django.shortcuts import redirect  # noqa: PLC0415
+    from django.urls import reverse  # noqa: PLC0415
+
+    from yingji.core.errors import DomainError  # noqa: PLC0415
+
+    try:
+        text = action()
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        messages.error(request, f"{exc.message}{where}")
+    else:
+        messages.success(request, text)
+    return redirect(reverse("incidents-room", args=[pk]) + f"#{anchor}")

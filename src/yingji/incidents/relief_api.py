@@ -24,13 +24,14 @@ from yingji.core.permissions import Cap, require
 from yingji.core.responses import compact_json
 from yingji.incidents.models import Incident, Placement, Relief
 from yingji.incidents.relief_models import NEEDS, labels
+from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import get_incident
 from yingji.incidents.services import relief as services
 from yingji.kernels import codes
 
 router = Router(tags=["shelters and relief"])
 
-MAX_PK: Final = 2**63 - 1
+
 NO_NUL: Final = r"^[^\x00]*$"
 GEOJSON: Final = "application/geo+json; charset=utf-8"
 

@@ -15,27 +15,26 @@ import logging
 import unicodedata
 from typing import Any, Final
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from yingji.core.errors import DomainError
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import scope
+from yingji.incidents.forms import clip
 from yingji.incidents.models import Incident, Status
-from yingji.incidents.panels import fragment_view, incident_or_404
+from yingji.incidents.panels import act_and_return, fragment_view, incident_or_404
 from yingji.incidents.relief_api import occupancy_geojson, situation
 from yingji.incidents.relief_models import NEEDS
+from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import relief as services
 from yingji.regions.models import Level, Region
 
 log = logging.getLogger(__name__)
-MAX_PK: Final = 2**63 - 1
+
 TEMPLATE: Final = "incidents/_relief_panel.html"
 MAX_VILLAGES: Final = 2_000  # choices offered in the form (a county has at most a few hundred)
 
@@ -84,22 +83,6 @@ def _number(raw: Any) -> Any:
         return text
 
 
-def _clip(raw: Any, n: int) -> str:
-    return str(raw or "")[:n]
-
-
-def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
-    """Run the write; a refusal becomes a message naming the field."""
-    try:
-        text = action()
-    except DomainError as exc:
-        where = f" ({exc.field})" if exc.field else ""
-        messages.error(request, f"{exc.message}{where}")
-    else:
-        messages.success(request, text)
-    return redirect(reverse("incidents-room", args=[pk]) + "#relief")
-
-
 @require_POST
 @login_required
 def evacuation_post(request: HttpRequest, pk: int) -> HttpResponse:
@@ -108,10 +91,10 @@ def evacuation_post(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         people = _number(post.get("people"))
-        row = services.report_evacuation(user, pk, _clip(post.get("village"), 20), people)  # type: ignore[arg-type]
+        row = services.report_evacuation(user, pk, clip(post.get("village"), 20), people)  # type: ignore[arg-type]
         return _("Evacuation count recorded: %(n)d people.") % {"n": row.people}
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "relief")
 
 
 @require_POST
@@ -125,7 +108,7 @@ def assign_post(request: HttpRequest, pk: int) -> HttpResponse:
         return _("%(placed)d people placed in shelters; %(left)d still without one.") % {
             "placed": done.placed_total, "left": done.unplaced_total}  # fmt: skip
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "relief")
 
 
 @require_POST
@@ -134,33 +117,33 @@ def relief_post(request: HttpRequest, pk: int) -> HttpResponse:
     incident_or_404(request, pk)
     post = request.POST
     data = {
-        "group": _clip(post.get("group"), 400),
-        "village": _clip(post.get("village"), 20).strip() or None,
+        "group": clip(post.get("group"), 400),
+        "village": clip(post.get("village"), 20).strip() or None,
         "people": _number(post.get("people")),
-        "needs": [_clip(n, 30) for n in post.getlist("needs")[:20]],
-        "started_at": _clip(post.get("started_at"), 40).strip() or None,
-        "note": _clip(post.get("note"), 600),
+        "needs": [clip(n, 30) for n in post.getlist("needs")[:20]],
+        "started_at": clip(post.get("started_at"), 40).strip() or None,
+        "note": clip(post.get("note"), 600),
     }
 
     def act() -> str:
         row = services.record_relief(request.user, pk, data)  # type: ignore[arg-type]
         return _("Relief recorded for %(group)s.") % {"group": row.group}
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "relief")
 
 
 @require_POST
 @login_required
 def met_post(request: HttpRequest, pk: int, relief: int) -> HttpResponse:
     incident_or_404(request, pk)
-    at = _clip(request.POST.get("at"), 40).strip() or None
-    note = _clip(request.POST.get("note"), 600)
+    at = clip(request.POST.get("at"), 40).strip() or None
+    note = clip(request.POST.get("note"), 600)
 
     def act() -> str:
         row = services.relief_met(request.user, pk, min(relief, MAX_PK), at=at, note=note)  # type: ignore[arg-type]
         return _("Basic needs met for %(group)s.") % {"group": row.group}
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "relief")
 
 
 @require_POST
@@ -172,7 +155,7 @@ def leave_post(request: HttpRequest, pk: int, placement: int) -> HttpResponse:
         row = services.leave_shelter(request.user, pk, min(placement, MAX_PK))  # type: ignore[arg-type]
         return _("%(n)d people have gone home.") % {"n": row.people}
 
-    return _done(request, pk, act)
+    return act_and_return(request, pk, act, "relief")
 
 
 relief_urlpatterns = [
