@@ -42,6 +42,7 @@ class Config:
     public_url: str = "http://127.0.0.1:8000"
     channels: dict[str, dict[str, object]] = field(default_factory=dict)
     signing: tuple[str, str] = ("", "")
+    pdf_font: str = ""  # a TrueType CJK font to embed in PDFs; "" = find one or use STSong-Light
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +65,7 @@ class Config:
             "YINGJI_TILE_URL": self.tile_url,
             "YINGJI_PUBLIC_URL": self.public_url,
             "YINGJI_CHANNELS_FILE": sorted(self.channels) or None,
+            "YINGJI_PDF_FONT": self.pdf_font or None,
             **{name: self.monitoring.get(name) for name in MONITORING},
         }
 
@@ -268,6 +270,12 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             "PEM files (the private key and its certificate), or both be unset"
         )
         signing = ("", "")
+    pdf_font = env.get("YINGJI_PDF_FONT", "").strip()
+    if pdf_font and not Path(pdf_font.split("#", 1)[0]).is_file():
+        errors.append(
+            f"YINGJI_PDF_FONT {pdf_font!r} is not a readable file: name a TrueType CJK font "
+            "(.ttf, or .ttc#N for face N), e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+        )
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -282,5 +290,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         public_url=public_url,
         channels=channels,
         signing=signing,
+        pdf_font=pdf_font,
         errors=errors,
     )

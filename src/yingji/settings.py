@@ -25,6 +25,7 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 TILE_URL = CONFIG.tile_url
 REDIS_URL = CONFIG.redis_url
+YINGJI_PDF_FONT = CONFIG.pdf_font
 READING_RETENTION_DAYS = CONFIG.monitoring["YINGJI_READING_RETENTION_DAYS"]
 ALARM_HOLD_MINUTES = CONFIG.monitoring["YINGJI_ALARM_HOLD_MINUTES"]
 ALARM_ESCALATE_MINUTES = CONFIG.monitoring["YINGJI_ALARM_ESCALATE_MINUTES"]
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
     "yingji.alerts",
     "yingji.incidents",
     "yingji.plans",
+    "yingji.enforcement",
+    "yingji.accidents",
     "yingji.web",
 ]
 
