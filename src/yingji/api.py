@@ -134,6 +134,9 @@ def _register_routers() -> None:
     api.add_router("/incidents/", incidents_router)
     api.add_router("/incidents/", "yingji.incidents.relief_api.router")  # shelters and relief
     api.add_router("/incidents/", "yingji.incidents.dispatch_api.router")  # dispatch, coverage
+    for part in ("draw", "inspection", "penalty", "credit"):  # 双随机一公开, 掌上执法, 信用
+        api.add_router("/enforcement/", f"yingji.enforcement.{part}_api.router")
+    api.add_router("/accidents/", "yingji.accidents.api.router")
     api.add_router("/", core_router)
 
 

@@ -240,6 +240,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from yingji.plans import demo as plans_demo  # the 电子预案 library (示例), once
 
     console.print(f"[green]demo plans[/green] {json.dumps(plans_demo.load() or 'loaded')}")
+    _load_demo_enforcement_and_accidents()
     from yingji.regions.selectors import level_counts
 
     counts = level_counts()
@@ -252,6 +253,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     _ensure_port_free(args.host, args.port)
     return _run_web_and_worker(args.host, args.port)
+
+
+def _load_demo_enforcement_and_accidents() -> None:
+    from yingji.accidents import demo as accidents_demo
+    from yingji.enforcement import demo as enforcement_demo
+
+    with console.status("示范事故 demo accidents…"):
+        accidents = accidents_demo.load()  # before the safety codes, which count accidents
+    console.print(f"[green]demo accidents[/green] {json.dumps(accidents, ensure_ascii=False)}")
+    with console.status("示范执法 demo enforcement…") as status:
+        counts = enforcement_demo.load(lambda part: status.update(f"示范执法 demo {part}…"))
+    console.print(f"[green]demo enforcement[/green] {json.dumps(counts, ensure_ascii=False)}")
 
 
 def _load_demo_registries(scale: str) -> None:

@@ -33,6 +33,10 @@ DEMO_USERS = (
     DemoUser("xihu_reviewer", "西湖区预警审核 刘洋", "330106", (Role.WARNING_REVIEWER,)),
     DemoUser("xihu_issuer", "西湖区预警签发 赵磊", "330106", (Role.WARNING_ISSUER,)),
     DemoUser("xihu_inspector", "西湖区执法人员 孙浩", "330106", (Role.INSPECTOR,)),
+    # 双随机 needs a pool: at least two inspectors per enterprise, with 回避 to exercise.
+    DemoUser("xihu_inspector2", "西湖区执法人员 林峰", "330106", (Role.INSPECTOR,)),
+    DemoUser("xihu_inspector3", "西湖区执法人员 何雪", "330106", (Role.INSPECTOR,)),
+    DemoUser("xihu_inspector4", "西湖区执法人员 郑凯", "330106", (Role.INSPECTOR,)),
     DemoUser("xihu_grid", "网格员 周婷", "330106002", (Role.GRID_WORKER,)),
     # Bound to an enterprise of 北山街道 with open hidden hazards once the demo is loaded.
     DemoUser("xihu_company", "企业安全管理员 钱军", "330106002", (Role.ENTERPRISE_USER,)),

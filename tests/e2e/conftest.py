@@ -60,14 +60,18 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) 
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(YINGJI_DATA_DIR=str(data_dir), YINGJI_SECRET_KEY=secrets.token_urlsafe(40))
+    port = _free_port()
+    env.update(
+        YINGJI_DATA_DIR=str(data_dir),
+        YINGJI_SECRET_KEY=secrets.token_urlsafe(40),
+        YINGJI_PUBLIC_URL=f"http://127.0.0.1:{port}",  # links in messages and QR codes
+    )
     SERVER_ENV.clear()
     SERVER_ENV.update(env)  # for tests that must read the server's database (a reply token)
     cli = [sys.executable, "-m", "yingji.cli"]
     subprocess.run(
         [*cli, "demo", "--no-serve"], env=env, check=True, timeout=300, capture_output=True
     )
-    port = _free_port()
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--log-level", "warning"],

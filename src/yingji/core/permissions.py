@@ -43,14 +43,21 @@ class Cap(StrEnum):
     REPORT_INCIDENT = "incidents.report"  # 信息报送: first report, 续报, 灾情上报 from a phone
     COMMAND_INCIDENTS = "incidents.command"  # forward (上报), grade, roles, tasks, dispatch
     MANAGE_PLANS = "plans.manage"  # 电子预案: draft, version, approve, retire; evaluate drills
+    VIEW_ENFORCEMENT = "enforcement.view"  # 双随机 plans, draws, inspections, penalties, credit
+    INSPECT = "enforcement.inspect"  # 掌上执法: carry out one's own inspection tasks
+    MANAGE_ENFORCEMENT = "enforcement.manage"  # lists, pools, draws, penalties, publication
+    VIEW_ACCIDENTS = "accidents.view"
+    MANAGE_ACCIDENTS = "accidents.manage"  # records, investigations, evaluations, typical cases
 
 
 _READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS,
-         Cap.VIEW_WARNINGS, Cap.VIEW_INCIDENTS}  # fmt: skip
+         Cap.VIEW_WARNINGS, Cap.VIEW_INCIDENTS, Cap.VIEW_ENFORCEMENT,
+         Cap.VIEW_ACCIDENTS}  # fmt: skip
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
           Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS, Cap.REPORT_INCIDENT,
-          Cap.COMMAND_INCIDENTS, Cap.MANAGE_PLANS}  # fmt: skip
+          Cap.COMMAND_INCIDENTS, Cap.MANAGE_PLANS, Cap.MANAGE_ENFORCEMENT,
+          Cap.MANAGE_ACCIDENTS}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),
@@ -80,9 +87,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     ),
     Role.WARNING_REVIEWER: frozenset({*_READ, Cap.REVIEW_WARNINGS}),
     Role.WARNING_ISSUER: frozenset({*_READ, Cap.ISSUE_WARNINGS}),
-    Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD}),
-    # An enterprise's safety manager: its own hidden hazards only (see hazards.selectors).
-    Role.ENTERPRISE_USER: frozenset({Cap.VIEW_HAZARDS, Cap.REPORT_HAZARD}),
+    Role.INSPECTOR: frozenset({*_READ, Cap.REPORT_HAZARD, Cap.INSPECT}),
+    # An enterprise's safety manager: its own hidden hazards, inspections, penalties, credit
+    # and accidents only (see hazards.selectors, enforcement.selectors, accidents.selectors).
+    Role.ENTERPRISE_USER: frozenset(
+        {Cap.VIEW_HAZARDS, Cap.REPORT_HAZARD, Cap.VIEW_ENFORCEMENT, Cap.VIEW_ACCIDENTS}
+    ),
     Role.GRID_WORKER: frozenset({*_READ, Cap.REPORT_HAZARD, Cap.REPORT_INCIDENT}),
     Role.VIEWER: frozenset(_READ),
 }

@@ -41,7 +41,11 @@ def open_counts(
 
 
 def hazard_changed(enterprise_id: int) -> None:
+    """Re-score the enterprise, then (once committed) recompute its credit and 安全码."""
+    from yingji.enforcement.services import safety_code  # noqa: PLC0415 - the link's other end
+
     assessing.rescore([enterprise_id], reason="隐患变更 hidden hazard changed")
+    safety_code.refresh([enterprise_id], cause="隐患变更 hidden hazard changed")
 
 
 def connect() -> None:

@@ -29,7 +29,7 @@ from yingji.hazards.models import (
     SupervisionLevel,
 )
 from yingji.hazards.selectors import get_hazard
-from yingji.hazards.services.workflow import record_event
+from yingji.hazards.services.workflow import after_change, record_event
 from yingji.registry.models.enterprise import EnterpriseAccount
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ def supervise(*, actor: Actor, pk: Any, data: Mapping[str, Any]) -> Supervision:
             link=f"/hazards/{hazard.pk}/",
             obj=hazard,
         )
+        after_change(hazard)  # 挂牌督办 turns the enterprise's safety code red
     return supervision
 
 
@@ -149,4 +150,5 @@ def lift(*, actor: Actor, pk: Any, note: str) -> Supervision:
             region_path=hazard.region_path,
             after={"lifted": True},
         )
+        after_change(hazard)
     return supervision

@@ -231,9 +231,18 @@ def enterprises_of(spec: RegistrySpec, rows: Sequence[models.Model]) -> set[int]
     return {int(r.enterprise_id) for r in rows}  # type: ignore[attr-defined]
 
 
+CODE_REFRESH_LIMIT = 1000  # past this, a bulk import's codes follow with the daily sweep
+
+
 def rescore_written(spec: RegistrySpec, rows: Sequence[models.Model]) -> None:
-    """Registry write listener: the enterprises whose inputs just changed are re-scored."""
-    rescore(enterprises_of(spec, rows), reason=f"{spec.title} 变更 changed")
+    """Registry write listener: the enterprises whose inputs just changed are re-scored, and
+    their credit and 安全码 (licences, insurance, colour) recomputed once committed."""
+    from yingji.enforcement.services import safety_code  # noqa: PLC0415 - the link's other end
+
+    ids = enterprises_of(spec, rows)
+    rescore(ids, reason=f"{spec.title} 变更 changed")
+    if len(ids) <= CODE_REFRESH_LIMIT:
+        safety_code.refresh(ids, cause=f"{spec.title} 变更 changed")
 
 
 @jobs.job_kind(ASSESS_KIND, "企业风险评估 enterprise risk assessment")

@@ -1,0 +1,201 @@
+"""Investigation reports as files: PDF or Word (.docx), checked by content and stored safely.
+
+An upload is identified by its bytes, not its name or declared type: a PDF starts with
+``%PDF-`` and ends with ``%%EOF``; a .docx is a ZIP holding ``[Content_Types].xml`` that
+declares a Word main document. Refused: empty or oversized files, anything else (old .doc,
+macro-enabled .docm, HTML, programs), names that claim another type, and ZIPs that would
+expand enormously (a zip bomb) or hold too many entries. Nothing is extracted or executed.
+
+Files live under ``DATA_DIR/accidents/reports/<yyyy>/<mm>/<sha256>.<ext>``, named by the hash
+of their bytes and written atomically; a path read back from the database is checked to lie
+inside that directory before it is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingji.core.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES: Final = 20 * 1024 * 1024  # settings.YINGJI_DOCUMENT_MAX_BYTES overrides
+MAX_ZIP_ENTRIES: Final = 2000
+MAX_ZIP_EXPANDED: Final = 200 * 1024 * 1024
+MAX_ZIP_RATIO: Final = 200  # expanded ÷ compressed, per entry
+NAME_MAX: Final = 200
+PDF: Final = "application/pdf"
+DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+KINDS: Final = {PDF: ".pdf", DOCX: ".docx"}
+WORD_MAIN: Final = b"wordprocessingml.document.main+xml"
+
+
+@dataclass(frozen=True)
+class Stored:
+    file: str  # relative to documents_root()
+    name: str  # the uploaded name, cleaned
+    content_type: str
+    size: int
+    sha256: str
+
+
+def documents_root() -> Path:
+    return Path(settings.DATA_DIR).resolve() / "accidents" / "reports"
+
+
+def _limit() -> int:
+    value = getattr(settings, "YINGJI_DOCUMENT_MAX_BYTES", None)
+    return int(value) if value else MAX_BYTES
+
+
+def _refuse(message: str, code: str) -> InvalidInput:
+    return InvalidInput(message, field="report", code=code)
+
+
+def _read(upload: Any, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes: enough to say "too large" without holding a huge file."""
+    buf = bytearray()
+    chunks = getattr(upload, "chunks", None)
+    if callable(chunks):
+        for chunk in chunks():
+            buf += chunk
+            if len(buf) > limit:
+                break
+    else:
+        buf += upload.read(limit + 1)
+    return bytes(buf[: limit + 1])
+
+
+def clean_name(name: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if len(base) > NAME_MAX:
+        stem, ext = os.path.splitext(base)
+        base = stem[: NAME_MAX - len(ext[:10])] + ext[:10]
+    return base
+
+
+def _is_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
+
+
+def _check_docx(data: bytes) -> None:
+    """A Word document (not a macro-enabled one), whose ZIP is of sane size."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise _refuse(_("The file is a damaged ZIP/Word document."), "report_damaged") from exc
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise _refuse(_("The Word document holds too many parts."), "report_too_large")
+        expanded = 0
+        for entry in entries:
+            expanded += entry.file_size
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if expanded > MAX_ZIP_EXPANDED or (
+                entry.file_size > 1_000_000 and ratio > MAX_ZIP_RATIO
+            ):
+                raise _refuse(
+                    _("The Word document expands to an implausible size."), "report_too_large"
+                )
+        names = {entry.filename for entry in entries}
+        if "[Content_Types].xml" not in names:
+            raise _refuse(_("Only PDF and Word (.docx) files are accepted."), "report_type")
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            raise _refuse(
+                _("Macro-enabled Word files are not accepted; save it as .docx."), "report_type"
+            )
+        try:
+            types = archive.open("[Content_Types].xml").read(1_000_000)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # encrypted, corrupt
+            raise _refuse(_("The file is a damaged ZIP/Word document."), "report_damaged") from exc
+    if WORD_MAIN not in types or b"macroEnabled" in types:
+        raise _refuse(_("Only PDF and Word (.docx) files are accepted."), "report_type")
+
+
+def identify(data: bytes, name: str) -> str:
+    """The content type of an acceptable report, or the refusal (field "report")."""
+    limit = _limit()
+    if not data:
+        raise _refuse(_("The report file is empty."), "report_empty")
+    if len(data) > limit:
+        raise _refuse(
+            _("The report is larger than %(mb)d MB.") % {"mb": limit // 2**20}, "report_too_large"
+        )
+    ext = os.path.splitext(name)[1].lower()
+    if _is_pdf(data):
+        kind = PDF
+    elif data.startswith(b"PK\x03\x04"):
+        _check_docx(data)
+        kind = DOCX
+    else:
+        raise _refuse(_("Only PDF and Word (.docx) files are accepted."), "report_type")
+    if ext and ext != KINDS[kind]:
+        raise _refuse(
+            _("The file is named %(ext)s but is a %(kind)s; the name must match.")
+            % {"ext": ext[:12], "kind": KINDS[kind]},
+            "report_extension",
+        )
+    return kind
+
+
+def prepare(upload: Any) -> tuple[bytes, str, str]:
+    """Read and check an upload: ``(bytes, clean name, content type)``; nothing written."""
+    name = clean_name(getattr(upload, "name", "") or "")
+    data = _read(upload, _limit())
+    return data, name, identify(data, name)
+
+
+def store(upload: Any) -> Stored:
+    """Check and write one report; the stored file's description."""
+    data, name, kind = prepare(upload)
+    sha = hashlib.sha256(data).hexdigest()
+    now = timezone.now()
+    relative = f"{now:%Y}/{now:%m}/{sha}{KINDS[kind]}"
+    _write(documents_root() / relative, data)
+    return Stored(relative, name or f"report{KINDS[kind]}", kind, len(data), sha)
+
+
+def _write(path: Path, data: bytes) -> None:
+    if path.is_file() and path.stat().st_size == len(data):
+        return  # content-addressed: the same bytes are there already
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def open_document(relative: str) -> Path:
+    """The absolute path of a stored report, refused if it would lead outside the store."""
+    root = documents_root()
+    path = (root / relative).resolve()
+    if not relative or not path.is_relative_to(root):
+        log.warning("report path points outside the report store: %r", relative)
+        raise NotFound(_("The report file is missing."), field="report")
+    if not path.is_file():
+        raise NotFound(_("The report file is missing."), field="report")
+    return path
