@@ -116,6 +116,8 @@ def test_a_follow_up_regrades_the_accident_live_in_a_second_browser(person, arti
         timeout=8_000,
     )
     assert colleague.locator("#inc-dead").inner_text().strip() == "10"
+    # the head and the limits are separate parts of the page, refreshed one after the other
+    colleague.locator('.inc-limit[data-what="report:ministry"]').wait_for(timeout=8_000)
     assert colleague.locator('.inc-limit[data-what="report:ministry"]').count() == 1
     colleague.locator("#inc-report-list li").first.wait_for()
     assert "续报" in colleague.locator("#inc-report-list li").first.inner_text()
