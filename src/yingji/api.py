@@ -137,6 +137,7 @@ def _register_routers() -> None:
     for part in ("draw", "inspection", "penalty", "credit"):  # 双随机一公开, 掌上执法, 信用
         api.add_router("/enforcement/", f"yingji.enforcement.{part}_api.router")
     api.add_router("/accidents/", "yingji.accidents.api.router")
+    api.add_router("/review/", "yingji.review.api.router")
     api.add_router("/", core_router)
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yingji.plans",
     "yingji.enforcement",
     "yingji.accidents",
+    "yingji.review",
     "yingji.web",
 ]
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("incidents/", include("yingji.incidents.urls")),
     path("enforcement/", include("yingji.enforcement.urls")),
     path("accidents/", include("yingji.accidents.urls")),
+    path("review/", include("yingji.review.urls")),
     path("public/", include("yingji.enforcement.public_urls")),  # no login: 公开, 安全码
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -21,6 +21,7 @@ from yingji.accidents.models import Accident, Investigation, RegionEconomy
 from yingji.accidents.services import economy, followup, investigation, records
 from yingji.core.errors import Forbidden
 from yingji.core.permissions import Cap, require
+from yingji.core.schemas import paged
 from yingji.core.scoping import scope
 
 router = Router(tags=["accidents"])
@@ -149,15 +150,7 @@ def _fresh(request: HttpRequest, pk: int) -> dict[str, Any]:
 def accident_list(request: HttpRequest, filters: Query[schemas.ListQuery]) -> dict[str, Any]:
     keys = ("q", "grade", "accident_type", "region", "year", "investigation", "evaluated")
     qs = selectors.search(request.user, **{k: getattr(filters, k) for k in keys})  # type: ignore[arg-type]
-    total = qs.count()
-    page = qs[filters.offset : filters.offset + filters.limit]
-    return {
-        "total": total,
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "coverage": selectors.coverage(qs),
-        "items": [item(a) for a in page],
-    }
+    return paged(qs, filters, item, coverage=selectors.coverage(qs))
 
 
 @router.post(

@@ -13,12 +13,10 @@ inside that directory before it is opened.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import logging
 import os
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.files import read_capped, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +63,6 @@ def _limit() -> int:
 
 def _refuse(message: str, code: str) -> InvalidInput:
     return InvalidInput(message, field="report", code=code)
-
-
-def _read(upload: Any, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes: enough to say "too large" without holding a huge file."""
-    buf = bytearray()
-    chunks = getattr(upload, "chunks", None)
-    if callable(chunks):
-        for chunk in chunks():
-            buf += chunk
-            if len(buf) > limit:
-                break
-    else:
-        buf += upload.read(limit + 1)
-    return bytes(buf[: limit + 1])
 
 
 def clean_name(name: str) -> str:
@@ -157,7 +142,7 @@ def identify(data: bytes, name: str) -> str:
 def prepare(upload: Any) -> tuple[bytes, str, str]:
     """Read and check an upload: ``(bytes, clean name, content type)``; nothing written."""
     name = clean_name(getattr(upload, "name", "") or "")
-    data = _read(upload, _limit())
+    data = read_capped(upload, _limit())
     return data, name, identify(data, name)
 
 
@@ -167,26 +152,8 @@ def store(upload: Any) -> Stored:
     sha = hashlib.sha256(data).hexdigest()
     now = timezone.now()
     relative = f"{now:%Y}/{now:%m}/{sha}{KINDS[kind]}"
-    _write(documents_root() / relative, data)
+    write_atomic(documents_root() / relative, data)
     return Stored(relative, name or f"report{KINDS[kind]}", kind, len(data), sha)
-
-
-def _write(path: Path, data: bytes) -> None:
-    if path.is_file() and path.stat().st_size == len(data):
-        return  # content-addressed: the same bytes are there already
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def open_document(relative: str) -> Path:

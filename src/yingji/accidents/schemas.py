@@ -7,16 +7,12 @@ import datetime as dt
 from typing import Final
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
 from yingji.accidents.services import investigation
+from yingji.core.schemas import Strict
 
 MAX_PK: Final = 2**63 - 1
 MAX_LIMIT: Final = 200
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ListQuery(Schema):

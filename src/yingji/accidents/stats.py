@@ -24,8 +24,8 @@ from django.utils import timezone
 from yingji.accidents import selectors
 from yingji.accidents.catalogue import GRADE_NAMES, AccidentType
 from yingji.accidents.models import Accident, RegionEconomy
-from yingji.core.errors import InvalidInput, NotFound
-from yingji.core.scoping import jurisdiction_of
+from yingji.core.errors import InvalidInput
+from yingji.core.scoping import region_for
 from yingji.hazards.stats import SECTIONS
 from yingji.kernels import accident_stats as kernel
 from yingji.kernels import codes
@@ -76,25 +76,6 @@ def _date(raw: Any, name: str) -> dt.date:
         raise InvalidInput(
             f"{name}: {str(raw)[:20]!r} is not a date (YYYY-MM-DD)", field=name
         ) from None
-
-
-def home_region(actor: Actor) -> Region:
-    return Region.objects.get(path=jurisdiction_of(actor).path or "33")
-
-
-def region_for(actor: Actor, code: str = "") -> Region:
-    """The region of ``code`` (default: home); NotFound outside the actor's jurisdiction."""
-    code = (code or "").strip()[:20]
-    if not code:
-        return home_region(actor)
-    try:
-        full = codes.to_12(code)
-    except codes.CodeError as exc:
-        raise InvalidInput(f"region {code!r}: {exc}", field="region") from exc
-    region = Region.objects.filter(code=full).first()
-    if region is None or not jurisdiction_of(actor).covers(region.path):
-        raise NotFound(f"No region {code!r} in your jurisdiction", field="region")
-    return region
 
 
 def _in(qs: QuerySet[Accident], region: Region, start: dt.date, end: dt.date) -> QuerySet[Accident]:

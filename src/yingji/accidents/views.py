@@ -27,7 +27,8 @@ from django.views.decorators.http import require_POST
 from yingji.accidents import catalogue, documents, forms, selectors
 from yingji.accidents.models import Accident, MeasureState, State
 from yingji.accidents.services import followup, investigation, records
-from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from yingji.core.errors import DomainError, Forbidden, NotFound
+from yingji.core.pages import deny, searched, status_of
 from yingji.core.permissions import Cap, has
 from yingji.regions.models import Level, Region
 
@@ -36,13 +37,7 @@ FILTER_KEYS: Final = ("q", "grade", "accident_type", "region", "year", "investig
 
 
 def _deny(request: HttpRequest, message: str | None = None) -> HttpResponse:
-    messages.error(request, message or _("Your roles do not include accidents."))
-    return render(request, "web/forbidden.html", status=403)
-
-
-def _status(exc: DomainError) -> int:
-    """A form field naming something outside the jurisdiction is bad input (422), not a 404."""
-    return 422 if isinstance(exc, NotFound) and exc.field else exc.status
+    return deny(request, message or _("Your roles do not include accidents."))
 
 
 def _accident(request: HttpRequest, pk: Any) -> Accident:
@@ -60,13 +55,7 @@ def accident_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has(user, Cap.VIEW_ACCIDENTS):
         return _deny(request)
-    filters = {key: request.GET.get(key, "").strip()[:60] for key in FILTER_KEYS}
-    try:
-        found = selectors.search(user, **filters)  # type: ignore[arg-type]
-    except InvalidInput as exc:
-        messages.error(request, _("Filter ignored: %(message)s") % {"message": exc.message})
-        filters = dict.fromkeys(FILTER_KEYS, "")
-        found = selectors.search(user)  # type: ignore[arg-type]
+    filters, found = searched(request, FILTER_KEYS, selectors.search, user)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     home = getattr(user, "region", None)
     regions = []
@@ -129,7 +118,7 @@ def accident_new(request: HttpRequest) -> HttpResponse:
         try:
             accident = records.record_accident(actor=user, data=data)  # type: ignore[arg-type]
         except DomainError as exc:
-            return _form(request, data, exc, _status(exc))
+            return _form(request, data, exc, status_of(exc))
         messages.success(
             request,
             _("Recorded %(code)s, graded %(grade)s.")
@@ -267,7 +256,7 @@ def accident_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _deny(request, exc.message)
     except DomainError as exc:
         fresh = _accident(request, pk)
-        return _detail(request, fresh, error=exc, action=action, values=data, status=_status(exc))
+        return _detail(request, fresh, error=exc, action=action, values=data, status=status_of(exc))
     messages.success(request, _("Done: %(step)s.") % {"step": label})
     return redirect(f"/accidents/{accident.pk}/#{anchor}")
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy
 from yingji.accidents import selectors, stats
 from yingji.accidents.models import RegionEconomy
 from yingji.accidents.services import economy
-from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.errors import DomainError, InvalidInput
+from yingji.core.pages import crumbs, region_param
 from yingji.core.permissions import Cap, has
-from yingji.core.scoping import jurisdiction_of, scope
+from yingji.core.scoping import scope
 from yingji.kernels import codes
-from yingji.regions import selectors as region_selectors
 from yingji.regions.models import Level, Region
 
 GDP_YEARS: Final = 5
@@ -40,33 +40,13 @@ TABLES: Final = (
 TEMPLATE_CSV: Final = "区划代码,名称,年份,GDP（亿元）,来源\n330106,西湖区,2025,0.0,统计年鉴\n"
 
 
-def _region(request: HttpRequest) -> Region:
-    try:
-        return stats.region_for(request.user, request.GET.get("region", ""))  # type: ignore[arg-type]
-    except InvalidInput as exc:
-        messages.error(request, exc.message)
-        return stats.home_region(request.user)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _crumbs(request: HttpRequest, region: Region) -> list[dict[str, str]]:
-    jurisdiction = jurisdiction_of(request.user)
-    trail = [*region_selectors.ancestors(region), region]
-    return [
-        {"code": codes.display(r.code), "name": r.name}
-        for r in trail
-        if jurisdiction.covers(r.path)
-    ]
-
-
 @login_required
 def stats_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has(user, Cap.VIEW_ACCIDENTS):
         messages.error(request, _("Your roles do not include accidents."))
         return render(request, "web/forbidden.html", status=403)
-    region = _region(request)
+    region = region_param(request)
     code = codes.display(region.code)
     year = request.GET.get("year", "").strip()[:4]
     try:
@@ -102,7 +82,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "figures": figures,
         "region": region,
         "region_code": code,
-        "crumbs": _crumbs(request, region),
+        "crumbs": crumbs(request, region),
         "subregions": Region.objects.filter(parent=region).order_by("code")
         if region.level != Level.VILLAGE
         else [],

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import statistics
@@ -31,6 +32,12 @@ from yingji.regions.models import Region
 D = DeliveryState
 SHARES: Final = (50, 90, 99)
 ESCALATION: Final = "escalation:"  # a 叫应 reminder to a boss, not the warning itself
+
+
+def lead_minutes(onset: dt.datetime, issued: dt.datetime) -> float:
+    """Lead time (提前量): minutes from issue to the expected onset, to 0.1 min; negative
+    when the warning came after the onset. The one definition pages, cockpit and 复盘 use."""
+    return round((onset - issued).total_seconds() / 60, 1)
 
 
 def measures(warning: Warning) -> dict[str, Any]:
@@ -62,11 +69,7 @@ def measures(warning: Warning) -> dict[str, Any]:
     )
     people = Ack.objects.filter(warning=warning).count()
     answer_minutes = [(at - issued).total_seconds() / 60 for at in answered if issued]
-    lead = (
-        round((warning.onset - issued).total_seconds() / 60, 1)
-        if warning.onset and issued
-        else None
-    )
+    lead = lead_minutes(warning.onset, issued) if warning.onset and issued else None
     return {
         "warning": warning.pk,
         "identifier": warning.identifier,

@@ -48,16 +48,18 @@ class Cap(StrEnum):
     MANAGE_ENFORCEMENT = "enforcement.manage"  # lists, pools, draws, penalties, publication
     VIEW_ACCIDENTS = "accidents.view"
     MANAGE_ACCIDENTS = "accidents.manage"  # records, investigations, evaluations, typical cases
+    VIEW_REVIEW = "review.view"  # the plan-targets cockpit and 复盘 reports
+    MANAGE_REVIEW = "review.manage"  # manual indicator values, review reports
 
 
 _READ = {Cap.VIEW_MAP, Cap.VIEW_REGISTRY, Cap.VIEW_RISK, Cap.VIEW_HAZARDS, Cap.VIEW_ALARMS,
          Cap.VIEW_WARNINGS, Cap.VIEW_INCIDENTS, Cap.VIEW_ENFORCEMENT,
-         Cap.VIEW_ACCIDENTS}  # fmt: skip
+         Cap.VIEW_ACCIDENTS, Cap.VIEW_REVIEW}  # fmt: skip
 _STAFF = {*_READ, Cap.MANAGE_USERS, Cap.VIEW_AUDIT, Cap.EDIT_REGIONS, Cap.RUN_JOBS,
           Cap.EDIT_REGISTRY, Cap.REPORT_HAZARD, Cap.MANAGE_HAZARDS,
           Cap.SUPERVISE_HAZARDS, Cap.HANDLE_ALARMS, Cap.DRAFT_WARNINGS, Cap.REPORT_INCIDENT,
           Cap.COMMAND_INCIDENTS, Cap.MANAGE_PLANS, Cap.MANAGE_ENFORCEMENT,
-          Cap.MANAGE_ACCIDENTS}  # fmt: skip
+          Cap.MANAGE_ACCIDENTS, Cap.MANAGE_REVIEW}  # fmt: skip
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROVINCE_STAFF: frozenset({*_STAFF, Cap.MANAGE_RISK_MODELS}),
     Role.CITY_STAFF: frozenset(_STAFF),

@@ -22,7 +22,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from yingji.core import audit
 from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.files import read_capped, write_atomic
 from yingji.core.models import Photo, User
 
 if TYPE_CHECKING:
@@ -108,25 +108,6 @@ def _megabytes(n: int) -> str:
 
 
 # --- reading and identifying ------------------------------------------------------------------
-
-
-def _read_capped(upload: Upload, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes: enough to tell "too large" without holding a huge file."""
-    buf = bytearray()
-    chunks = getattr(upload, "chunks", None)
-    if callable(chunks):
-        for chunk in chunks():
-            buf += chunk
-            if len(buf) > limit:
-                break
-    else:
-        read = upload.read  # type: ignore[attr-defined]
-        while len(buf) <= limit:
-            piece = read(limit + 1 - len(buf))
-            if not piece:
-                break
-            buf += piece
-    return bytes(buf[: limit + 1])
 
 
 # Leading bytes of each format, as the refusal names it (first match wins).
@@ -349,26 +330,6 @@ def _clean_name(name: str) -> str:
     return base
 
 
-def _write(path: Path, data: bytes) -> bool:
-    """Write atomically (temp file in the same directory, then rename); False if already there."""
-    if path.is_file() and path.stat().st_size == len(data):
-        return False  # content-addressed: the same bytes are already stored
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return True
-
-
 def store_photo(
     upload: Upload,
     *,
@@ -410,7 +371,7 @@ class _Prepared:
 def _prepare(upload: Upload, *, keep_location: bool) -> _Prepared:
     """Read, check and re-encode one upload in memory (InvalidInput if refused)."""
     name = _clean_name(upload.name or "")
-    data = _read_capped(upload, limit := _limit("YINGJI_PHOTO_MAX_BYTES", MAX_BYTES))
+    data = read_capped(upload, limit := _limit("YINGJI_PHOTO_MAX_BYTES", MAX_BYTES))
     fmt = _identify(data, name, limit)
     with _decode(data, fmt) as image:
         location = gps_of(image) if keep_location else None
@@ -443,7 +404,7 @@ def _save(item: _Prepared, *, purpose: str, actor: User | AnonymousUser | None) 
     now = timezone.now()
     relative = f"{purpose}/{now:%Y}/{now:%m}/{sha}{ext}"
     path = photos_root() / relative
-    created = _write(path, stored)
+    created = write_atomic(path, stored)
     try:
         with transaction.atomic():
             photo = Photo.objects.create(

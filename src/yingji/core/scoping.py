@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
-from yingji.core.errors import NotFound
+from yingji.core.errors import InvalidInput, NotFound
 from yingji.kernels import codes
+from yingji.regions.models import Region
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -91,3 +92,24 @@ def get_scoped(
 
 def _describe(lookup: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value}" for key, value in lookup.items()) or "the request"
+
+
+def home_region(user: User | AnonymousUser) -> Region:
+    """The user's home region (the province for a superuser without one)."""
+    return Region.objects.get(path=jurisdiction_of(user).path or "33")
+
+
+def region_for(user: User | AnonymousUser, code: str = "") -> Region:
+    """The region of ``code`` (default: home) that a page or report is about; InvalidInput for
+    a malformed code, NotFound outside the user's jurisdiction (both naming field "region")."""
+    code = (code or "").strip()[:20]
+    if not code:
+        return home_region(user)
+    try:
+        full = codes.to_12(code)
+    except codes.CodeError as exc:
+        raise InvalidInput(f"region {code!r}: {exc}", field="region") from exc
+    region = Region.objects.filter(code=full).first()
+    if region is None or not jurisdiction_of(user).covers(region.path):
+        raise NotFound(f"No region {code!r} in your jurisdiction", field="region")
+    return region

@@ -18,10 +18,10 @@ from typing import Any, Final, Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, require
+from yingji.core.schemas import Strict
 from yingji.core.scoping import scope
 from yingji.enforcement import selectors
 from yingji.enforcement.code_public_views import TOKEN, public_url
@@ -34,10 +34,6 @@ router = Router(tags=["enforcement"])
 
 MAX_PK: Final = 2**63 - 1
 MAX_REFRESH: Final = 500
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CodeQuery(Schema):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from yingji.core.pages import deny as _deny
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import jurisdiction_of, scope
 from yingji.enforcement import selectors
@@ -42,11 +43,6 @@ from yingji.registry.models.enterprise import Enterprise
 
 PAGE_SIZE: Final = 30
 HISTORY: Final = 50
-
-
-def _deny(request: HttpRequest, message: str) -> HttpResponse:
-    messages.error(request, message)
-    return render(request, "web/forbidden.html", status=403)
 
 
 def _counties(user: Any) -> list[Region]:

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
+from yingji.core.schemas import Page, Strict, paged
 from yingji.enforcement.models import Conflict, DrawPlan, InspectionItem, Inspector
 from yingji.enforcement.services import draw_pool, draw_verify, draws, lists
 from yingji.kernels import codes
@@ -23,16 +23,6 @@ from yingji.kernels import codes
 router = Router(tags=["enforcement"])
 
 MAX_PK: Final = 2**63 - 1
-MAX_LIMIT: Final = 200
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Page(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class ItemQuery(Page):
@@ -244,17 +234,6 @@ def plan_detail_out(plan: DrawPlan) -> dict[str, Any]:
     return body
 
 
-def _page(found: Any, query: Page, convert: Any) -> dict[str, Any]:
-    total = found.count()
-    rows = found[query.offset : query.offset + query.limit]
-    return {
-        "total": total,
-        "limit": query.limit,
-        "offset": query.offset,
-        "items": [convert(r) for r in rows],
-    }
-
-
 def _data(payload: Schema) -> dict[str, Any]:
     return dict(payload.model_dump(exclude_unset=True))
 
@@ -265,7 +244,7 @@ def _data(payload: Schema) -> dict[str, Any]:
 @router.get("/items/", summary="Inspection items you see (yours, above and below)")
 def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
     found = lists.search_items(request.user, q=query.q, state=query.state, region=query.region)
-    return _page(found, query, item_out)
+    return paged(found, query, item_out)
 
 
 @router.get("/items/{int:pk}", summary="One inspection item with its checklist")
@@ -298,7 +277,7 @@ def item_void(
 
 @router.get("/inspectors/", summary="The inspector pool of your jurisdiction")
 def inspector_list(request: HttpRequest, query: Query[InspectorQuery]) -> dict[str, Any]:
-    return _page(lists.inspectors(request.user, q=query.q, state=query.state), query, inspector_out)
+    return paged(lists.inspectors(request.user, q=query.q, state=query.state), query, inspector_out)
 
 
 @router.post(
@@ -320,7 +299,7 @@ def inspector_active(
 
 @router.get("/conflicts/", summary="Conflicts of interest (回避): staff see their pool's")
 def conflict_list(request: HttpRequest, query: Query[ConflictQuery]) -> dict[str, Any]:
-    return _page(lists.conflicts(request.user, live=not query.all), query, conflict_out)
+    return paged(lists.conflicts(request.user, live=not query.all), query, conflict_out)
 
 
 @router.post(
@@ -350,7 +329,7 @@ def entity_pool(request: HttpRequest, query: Query[PoolQuery]) -> dict[str, Any]
     filters = {k: getattr(query, k) for k in draw_pool.FILTER_KEYS if getattr(query, k)}
     found = draw_pool.pool_for(request.user, item=query.item, region=query.region, filters=filters)
     rows = found.entities.select_related("region").order_by("-colour", "name", "pk")
-    page = _page(
+    page = paged(
         rows,
         query,
         lambda e: {
@@ -380,7 +359,7 @@ def entity_pool(request: HttpRequest, query: Query[PoolQuery]) -> dict[str, Any]
 
 @router.get("/plans/", summary="Draw plans of your jurisdiction")
 def plan_list(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
-    return _page(draws.search(request.user, q=query.q, state=query.state), query, plan_out)
+    return paged(draws.search(request.user, q=query.q, state=query.state), query, plan_out)
 
 
 @router.post("/plans/", summary="Create a draft plan", response={201: dict[str, Any]})

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.errors import DomainError, Forbidden, NotFound
+from yingji.core.pages import deny, status_of
 from yingji.core.permissions import Cap, has
 from yingji.enforcement import draw_forms as forms
 from yingji.enforcement import selectors
@@ -34,16 +35,6 @@ from yingji.enforcement.services.draw_home import summary
 from yingji.registry.models.enterprise import EnterpriseScale, HazchemRole
 
 PAGE_SIZE: Final = 30
-
-
-def deny(request: HttpRequest, message: str) -> HttpResponse:
-    messages.error(request, message)
-    return render(request, "web/forbidden.html", status=403)
-
-
-def status_of(exc: DomainError) -> int:
-    """A form naming something outside the jurisdiction is bad input (422), not a 404."""
-    return 422 if isinstance(exc, NotFound) and exc.field else exc.status
 
 
 def _plan(request: HttpRequest, pk: int) -> DrawPlan:

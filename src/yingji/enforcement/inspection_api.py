@@ -19,10 +19,10 @@ from urllib.parse import quote
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
-from pydantic import ConfigDict
 
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.photos import open_photo
+from yingji.core.schemas import Strict
 from yingji.enforcement.models import EnforcementDocument, InspectionTask
 from yingji.enforcement.services import documents, inspections
 from yingji.enforcement.services.inspections.tasks import MAX_CREW
@@ -35,10 +35,6 @@ TEXT_MAX: Final = 2000
 SIGNATURE_MAX: Final = 700_000  # characters of a data URL: a 500 KB PNG in base64, and some
 DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PHOTO_FIELD: Final = "photo"
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TaskQuery(Schema):

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingji.core.errors import DomainError, NotFound
+from yingji.core.errors import DomainError
 from yingji.core.scoping import scope
 from yingji.enforcement import selectors
 from yingji.enforcement.models import InspectionItem, InspectionTask, Inspector, TaskState
@@ -167,11 +167,6 @@ def failure(exc: DomainError, where: str = "", **extra: Any) -> dict[str, Any]:
         "allowed": getattr(exc, "allowed", None),
         **extra,
     }
-
-
-def status(exc: DomainError) -> int:
-    """A form field naming something out of reach is bad input (422), not a missing page."""
-    return 422 if isinstance(exc, NotFound) and exc.field else exc.status
 
 
 def values(post: Mapping[str, Any], names: tuple[str, ...], limit: int = 20_000) -> dict[str, str]:

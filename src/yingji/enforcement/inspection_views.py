@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.errors import DomainError, Forbidden, NotFound
+from yingji.core.pages import deny as _deny
+from yingji.core.pages import status_of
 from yingji.core.permissions import Cap, has
 from yingji.core.photos import open_photo
 from yingji.enforcement import inspection_exports as _registers_the_export  # noqa: F401
@@ -34,11 +36,6 @@ from yingji.hazards.models import OPEN_STATES, Category, Grade, HiddenHazard
 
 PAGE_SIZE: Final = 30
 DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _deny(request: HttpRequest, message: str) -> HttpResponse:
-    messages.error(request, message)
-    return render(request, "web/forbidden.html", status=403)
 
 
 def _task(request: HttpRequest, pk: Any) -> InspectionTask:
@@ -91,7 +88,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
         try:
             task = inspections.open_task(actor=request.user, data={**values, "inspectors": chosen})
         except DomainError as exc:
-            failure, status = forms.failure(exc), forms.status(exc)
+            failure, status = forms.failure(exc), status_of(exc)
         else:
             messages.success(request, _("Task %(code)s opened.") % {"code": task.code})
             return redirect("enforcement-task", pk=task.pk)
@@ -197,9 +194,7 @@ def _failed(
     if isinstance(exc, Forbidden) and not inspections.may_act(request.user, task):
         return _deny(request, exc.message)
     task = _task(request, task.pk)  # as it is now: nothing changed
-    return _detail(
-        request, task, failure=forms.failure(exc, where, **extra), status=forms.status(exc)
-    )
+    return _detail(request, task, failure=forms.failure(exc, where, **extra), status=status_of(exc))
 
 
 @login_required
@@ -273,7 +268,7 @@ def document_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 actor=request.user, pk=task.pk, kind=kind, data=values, signatures=signatures
             )
         except DomainError as exc:
-            failure, status = forms.failure(exc, "issue"), forms.status(exc)
+            failure, status = forms.failure(exc, "issue"), status_of(exc)
         else:
             messages.success(request, _("%(number)s issued.") % {"number": document.number})
             return redirect("enforcement-document", pk=document.pk)
@@ -281,7 +276,7 @@ def document_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         content = documents.draft(actor=request.user, pk=task.pk, kind=kind, data=values)
     except DomainError as exc:
         if failure is None:
-            failure, status = forms.failure(exc, "draft"), forms.status(exc)
+            failure, status = forms.failure(exc, "draft"), status_of(exc)
     if content is not None and not values["place"]:
         values["place"] = content["place"]
     context = {

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.errors import DomainError, Forbidden, NotFound
+from yingji.core.pages import deny, refusal, status_of
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import scope
 from yingji.enforcement import draw_forms as forms
 from yingji.enforcement import selectors
-from yingji.enforcement.draw_views import deny, status_of
 from yingji.enforcement.models import ConflictReason, InspectionItem
 from yingji.enforcement.services import lists, lists_excel
 from yingji.enforcement.services.draw_checks import KEY_COLOURS
@@ -252,13 +252,8 @@ def inspector_active(request: HttpRequest, pk: int) -> HttpResponse:
             active=active,
             reason=forms.clip(request.POST.get("reason"), 1000),
         )
-    except Forbidden as exc:
-        return deny(request, exc.message)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("enforcement-inspectors")
+        return refusal(request, exc) or redirect("enforcement-inspectors")
     messages.success(
         request,
         (_("%(name)s is active again.") if active else _("%(name)s is deactivated."))
@@ -322,13 +317,8 @@ def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         lists.withdraw_conflict(
             actor=request.user, pk=pk, reason=forms.clip(request.POST.get("reason"), 1000)
         )
-    except Forbidden as exc:
-        return deny(request, exc.message)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("enforcement-conflicts")
+        return refusal(request, exc) or redirect("enforcement-conflicts")
     messages.success(request, _("Conflict withdrawn."))
     return redirect("enforcement-conflicts")
 

@@ -15,10 +15,10 @@ from typing import Any, Final
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import ConfigDict
 
 from yingji.core.errors import InvalidInput
 from yingji.core.permissions import Cap, require
+from yingji.core.schemas import Page, Strict, paged
 from yingji.enforcement import penalty_forms as forms
 from yingji.enforcement import selectors
 from yingji.enforcement.models import DiscretionRule, PenaltyCase, Publication
@@ -27,17 +27,7 @@ from yingji.enforcement.services import calendar, discretion, penalties, publica
 router = Router(tags=["enforcement"])
 
 MAX_PK: Final = 2**63 - 1
-MAX_LIMIT: Final = 200
 Amount = str | int | float
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Page(Schema):
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class CaseQuery(Page):
@@ -168,9 +158,7 @@ def _filters(build: Any, query: Schema) -> Any:
 @router.get("/cases", summary="Penalty cases the caller may see (filters, pages)")
 def case_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
     qs = forms.case_rows(request.user, _filters(forms.case_filters, query))  # type: ignore[arg-type]
-    rows = qs[query.offset : query.offset + query.limit]
-    return {"total": qs.count(), "limit": query.limit, "offset": query.offset,
-            "items": [case_out(c) for c in rows]}  # fmt: skip
+    return paged(qs, query, case_out)
 
 
 @router.post("/cases", summary="File a case (立案)", response={201: dict[str, Any]})
@@ -253,9 +241,7 @@ def publication_list(request: HttpRequest, query: Query[PublicationQuery]) -> di
         cal = calendar.current()
     except calendar.CalendarGap:
         cal = None
-    rows = qs[query.offset : query.offset + query.limit]
-    return {"total": qs.count(), "limit": query.limit, "offset": query.offset,
-            "items": [publication_out(p, today, cal) for p in rows]}  # fmt: skip
+    return paged(qs, query, lambda p: publication_out(p, today, cal))
 
 
 @router.post("/publications/{int:pk}/publish", summary="Put it on the public site")

@@ -78,22 +78,27 @@ def _text_filter(q: str, *, prefix: str = "") -> Q:
     )
 
 
-# ---------------------------------------------------------------- cases
-
-
 @dataclass(frozen=True)
-class CaseFilters:
-    q: str = ""
-    state: str = ""
-    payment: str = ""
-    year: str = ""
-    region: str = ""
+class _Filters:
+    """A list's filters: the query string with some of them changed, and the form's values."""
 
     def query(self, **changes: str) -> str:
         return urlencode({k: v for k, v in {**asdict(self), **changes}.items() if v})
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+# ---------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class CaseFilters(_Filters):
+    q: str = ""
+    state: str = ""
+    payment: str = ""
+    year: str = ""
+    region: str = ""
 
 
 def case_filters(data: Any) -> CaseFilters:
@@ -126,18 +131,12 @@ def case_rows(actor: User, filters: CaseFilters) -> QuerySet[PenaltyCase]:
 
 
 @dataclass(frozen=True)
-class PublicationFilters:
+class PublicationFilters(_Filters):
     tab: str = "due"
     q: str = ""
     kind: str = ""
     year: str = ""
     region: str = ""
-
-    def query(self, **changes: str) -> str:
-        return urlencode({k: v for k, v in {**asdict(self), **changes}.items() if v})
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
 
 
 def publication_filters(data: Any) -> PublicationFilters:

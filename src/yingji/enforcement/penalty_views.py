@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from yingji.core.pages import deny, status_of
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import scope
 from yingji.enforcement import penalty_forms as forms
@@ -46,17 +47,8 @@ RULE_FIELDS: Final = (
 )  # fmt: skip
 
 
-def deny(request: HttpRequest, message: str) -> HttpResponse:
-    messages.error(request, message)
-    return render(request, "web/forbidden.html", status=403)
-
-
 def failure(exc: DomainError, **extra: Any) -> dict[str, Any]:
     return {"field": exc.field or "", "message": exc.message, "code": exc.code, **extra}
-
-
-def status_of(exc: DomainError) -> int:
-    return 422 if isinstance(exc, NotFound) and exc.field else exc.status
 
 
 def _case(request: HttpRequest, pk: int) -> PenaltyCase:

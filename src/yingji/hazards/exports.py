@@ -22,6 +22,7 @@ from django.utils import timezone
 from yingji.core.errors import InvalidInput
 from yingji.core.exports import Column, Export, export
 from yingji.core.models import User
+from yingji.core.scoping import region_for
 from yingji.hazards import selectors, stats
 from yingji.hazards.models import Category, HazardEvent, HiddenHazard, Supervision
 from yingji.kernels import codes
@@ -150,7 +151,7 @@ class StatsRows:
         self.by = stats.check_by(filters.get("by") or "region")
         self.period = stats.period(_date(filters, "start"), _date(filters, "end"))
         self.region = filters.get("region", "")
-        stats.region_for(actor, self.region)  # jurisdiction and code checked now
+        region_for(actor, self.region)  # jurisdiction and code checked now
         selectors.visible(actor)  # the capability
 
     def _rows(self) -> list[stats.Row]:

@@ -42,8 +42,8 @@ from django.db.models import (
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
-from yingji.core.errors import InvalidInput, NotFound
-from yingji.core.scoping import jurisdiction_of
+from yingji.core.errors import InvalidInput
+from yingji.core.scoping import region_for
 from yingji.hazards.models import Category, Grade, HazardEvent, HiddenHazard, Source
 from yingji.hazards.selectors import visible
 from yingji.kernels import codes
@@ -158,26 +158,6 @@ def check_by(by: str) -> str:
     if by not in GROUPS:
         raise InvalidInput(f"by: {by[:20]!r} is not one of {', '.join(GROUPS)}", field="by")
     return by
-
-
-def home_region(actor: Actor) -> Region:
-    """The actor's home region (the province for a superuser without one)."""
-    return Region.objects.get(path=jurisdiction_of(actor).path or "33")
-
-
-def region_for(actor: Actor, code: str = "") -> Region:
-    """The region of ``code`` (default: home); NotFound outside the actor's jurisdiction."""
-    code = (code or "").strip()[:20]
-    if not code:
-        return home_region(actor)
-    try:
-        full = codes.to_12(code)
-    except codes.CodeError as exc:
-        raise InvalidInput(f"region {code!r}: {exc}", field="region") from exc
-    region = Region.objects.filter(code=full).first()
-    if region is None or not jurisdiction_of(actor).covers(region.path):
-        raise NotFound(f"No region {code!r} in your jurisdiction", field="region")
-    return region
 
 
 def hazards_in(actor: Actor, region: Region) -> QuerySet[HiddenHazard]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from yingji.core.scoping import region_for
 from yingji.hazards import stats
 from yingji.kernels import codes
 from yingji.regions.models import Region
@@ -63,7 +64,7 @@ def _period(p: stats.Period) -> dict[str, str]:
 def summary(request: HttpRequest, filters: Query[SummaryQuery]) -> dict[str, Any]:
     stats.check_by(filters.by)
     period = stats.period(filters.start, filters.end)
-    region = stats.region_for(request.user, filters.region)
+    region = region_for(request.user, filters.region)
     rows = stats.summary(
         request.user,
         start=period.start,
@@ -82,7 +83,7 @@ def summary(request: HttpRequest, filters: Query[SummaryQuery]) -> dict[str, Any
 @router.get("/trend", summary="Hidden hazards found and closed per month of a period")
 def trend(request: HttpRequest, filters: Query[PeriodQuery]) -> dict[str, Any]:
     period = stats.period(filters.start, filters.end)
-    region = stats.region_for(request.user, filters.region)
+    region = region_for(request.user, filters.region)
     return {
         **_period(period),
         "region": region_brief(region),

@@ -14,17 +14,16 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.errors import InvalidInput
+from yingji.core.pages import crumbs, region_param
 from yingji.core.permissions import Cap, has
-from yingji.core.scoping import jurisdiction_of
 from yingji.hazards import exports, stats  # noqa: F401 - exports: registers the Excel exports
 from yingji.kernels import codes
-from yingji.regions import selectors as region_selectors
 from yingji.regions.models import Level, Region
 
 TABS: Final = (
@@ -65,33 +64,13 @@ def _choices(request: HttpRequest) -> tuple[stats.Period, str]:
     return period, by
 
 
-def _region(request: HttpRequest) -> Region:
-    try:
-        return stats.region_for(request.user, request.GET.get("region", ""))
-    except InvalidInput as exc:
-        messages.error(request, exc.message)
-        return stats.home_region(request.user)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _crumbs(request: HttpRequest, region: Region) -> list[dict[str, str]]:
-    jurisdiction = jurisdiction_of(request.user)
-    trail = [*region_selectors.ancestors(region), region]
-    return [
-        {"code": codes.display(r.code), "name": r.name}
-        for r in trail
-        if jurisdiction.covers(r.path)
-    ]
-
-
 @login_required
 def stats_page(request: HttpRequest) -> HttpResponse:
     if not has(request.user, Cap.VIEW_HAZARDS):
         messages.error(request, _("Your roles do not include the hidden-hazard statistics."))
         return render(request, "web/forbidden.html", status=403)
     period, by = _choices(request)
-    region = _region(request)
+    region = region_param(request)
     code = codes.display(region.code)
     rows = stats.summary(
         request.user, start=period.start, end=period.end, region=region.code, by=by
@@ -113,7 +92,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "tabs": [(key, str(label)) for key, label in TABS],
         "region": region,
         "region_code": code,
-        "crumbs": _crumbs(request, region),
+        "crumbs": crumbs(request, region),
         "subregions": Region.objects.filter(parent=region).order_by("code"),
         "table": table,
         "total": _shown(total),

@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from yingji.core import pages
+from yingji.core.errors import DomainError, Forbidden, NotFound
 from yingji.core.permissions import Cap, has
 from yingji.incidents import catalogue
 from yingji.plans import forms, selectors, services
@@ -36,13 +37,10 @@ FORM_FIELDS: Final = ("code", "region", "kind", "event_types", "roles", "actions
 
 
 def deny(request: HttpRequest, message: str | None = None) -> HttpResponse:
-    messages.error(request, message or _("Your roles do not include emergency plans."))
-    return render(request, "web/forbidden.html", status=403)
+    return pages.deny(request, message or _("Your roles do not include emergency plans."))
 
 
-def status_of(exc: DomainError) -> int:
-    """A form field naming something outside the jurisdiction is bad input (422), not a 404."""
-    return 422 if isinstance(exc, NotFound) and exc.field else exc.status
+status_of = pages.status_of  # the plan pages' name (response_views imports it from here)
 
 
 def pk_of(raw: Any) -> int:
@@ -66,13 +64,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has(user, Cap.VIEW_INCIDENTS):
         return deny(request)
-    filters = {key: request.GET.get(key, "").strip()[:60] for key in FILTER_KEYS}
-    try:
-        found = selectors.search(user, **filters)  # type: ignore[arg-type]
-    except InvalidInput as exc:
-        messages.error(request, _("Filter ignored: %(message)s") % {"message": exc.message})
-        filters = dict.fromkeys(FILTER_KEYS, "")
-        found = selectors.search(user)  # type: ignore[arg-type]
+    filters, found = pages.searched(request, FILTER_KEYS, selectors.search, user)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     home = getattr(user, "region", None)
     regions = []

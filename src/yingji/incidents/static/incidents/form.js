@@ -1,5 +1,5 @@
 /* The 信息报送 form's map: a click places the incident (the hidden lon/lat fields the phone's
-   "use my location" button also fills, see web/hazards.js); the chosen region's boundary is
+   "use my location" button also fills, see web/photos.js); the chosen region's boundary is
    drawn for orientation (from the public boundary API; townships and villages have none, so
    the map centres on the region instead). Works without tiles, and the form without this. */
 (function () {
@@ -36,7 +36,7 @@
     if (status) { status.textContent = String(t.placed || "{lon}, {lat}").replace("{lon}", lon.value).replace("{lat}", lat.value); }
   });
 
-  // The phone's position (hazards.js writes the fields and then the status line).
+  // The phone's position (photos.js writes the fields and then the status line).
   if (status && window.MutationObserver) {
     new MutationObserver(function () {
       if (lon.value && lat.value) { place(parseFloat(lon.value), parseFloat(lat.value), true); }
