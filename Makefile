@@ -65,7 +65,9 @@ typecheck:
 	  src/yingji/core/registry/validation.py src/yingji/core/registry/fields.py \
 	  src/yingji/core/registry/spec.py src/yingji/*/services \
 	  src/yingji/monitoring/evaluation src/yingji/monitoring/ingest.py src/yingji/alerts/outbox.py \
-	  src/yingji/alerts/reach.py src/yingji/alerts/channels/inapp.py src/yingji/core/documents
+	  src/yingji/alerts/reach.py src/yingji/alerts/channels/inapp.py src/yingji/core/documents \
+	  src/yingji/review/indicators src/yingji/review/report \
+	  $(filter-out %/services.py %/__init__.py %/apps.py %/models.py,$(wildcard src/yingji/simulation/*.py))
 
 test-unit:
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)

@@ -28,6 +28,7 @@ from yingji import (
     cli_monitoring,
     cli_registry,
     cli_risk,
+    cli_simulate,
     cli_warnings,
     config,
 )
@@ -435,18 +436,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_createuser)
 
     _add_token_parsers(sub)
+    _add_domain_parsers(sub)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def _add_domain_parsers(sub: Any) -> None:
+    """The commands each domain brings (registries, risk, monitoring, hazards, warnings …)."""
     cli_registry.add_parser(sub, _setup_django, _progress)
     cli_risk.add_parser(sub, _setup_django, _progress)
     cli_monitoring.add_parser(sub)
     cli_hazards.add_parser(sub, _setup_django)
     cli_ingest.add_parser(sub, _setup_django)
     cli_warnings.add_parser(sub, _setup_django)
+    cli_simulate.add_parser(sub, _setup_django)  # yingji simulate typhoon
     cli_accidents.add_parser(sub)
-
-    p = sub.add_parser("manage", help="run a Django management command")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_manage)
-    return parser
 
 
 def _add_token_parsers(sub: Any) -> None:

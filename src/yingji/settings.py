@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yingji.enforcement",
     "yingji.accidents",
     "yingji.review",
+    "yingji.simulation",
     "yingji.web",
 ]
 

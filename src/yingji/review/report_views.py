@@ -72,7 +72,11 @@ def _runs(request: HttpRequest) -> list[dict[str, Any]]:
     try:
         for run in recent:
             shift = dt.timedelta(days=getattr(run, "shift_days", 0) or 0)
-            start, end = run.track_start + shift, run.track_end + shift
+            start = run.track_start + shift
+            # the replay goes on after its last readings (people still acting, relief) and
+            # ends before the run started: the event reaches up to then, within a day
+            end = min(run.track_end + shift + dt.timedelta(hours=24), run.started_at)
+            end = max(end, run.track_end + shift)
             path = getattr(run, "scope", "") or "33"
             if not seen.covers(path):
                 if not home.startswith(path):
