@@ -63,7 +63,7 @@ def test_after_the_supplement_window_figures_are_recorded_but_the_grade_stays(of
     road.refresh_from_db()
     assert (road.grade_name, road.dead) == ("一般", 1)  # the 7-day window has closed
     assert Report.objects.get(incident=road, number=2).dead == 3
-    assert "after the 补报 window" in Entry.objects.filter(incident=road).latest("at").text
+    assert "after the 补报 window" in Entry.objects.filter(incident=road).latest("at", "pk").text
 
 
 def test_report_limits_are_flagged_once_and_notified_when_missed(offices):
