@@ -153,6 +153,7 @@ class Response:
                            f"台风致{'全园' if enterprise.in_chemical_park else '厂区'}停电，"
                            "企业启动应急电源，装置紧急停车（台风回放）",
             "lon": enterprise.lon, "lat": enterprise.lat, "unit": enterprise.name,
+            "occurred_at": (self.now() - M * 5).isoformat(),  # the outage, minutes before
         }  # fmt: skip
         try:
             incident = incident_services.report_incident(county.grid, data, now=self.now())
