@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 CHECK_ENV := DJANGO_SETTINGS_MODULE=yingji.settings YINGJI_DATA_DIR=$(CURDIR)/var/check \
 	YINGJI_SECRET_KEY=tooling-only-key-not-used-to-sign-anything-0123456789
 
-.PHONY: help setup setup-dev demo test test-unit test-e2e lint typecheck format messages bench regions-data clean
+.PHONY: help setup setup-dev demo test test-unit test-e2e lint typecheck format messages bench regions-data clean lock audit
 
 help:
 	@echo "make demo   - set up and run the demo on http://127.0.0.1:8000"
@@ -67,6 +67,8 @@ typecheck:
 	  src/yingji/monitoring/evaluation src/yingji/monitoring/ingest.py src/yingji/alerts/outbox.py \
 	  src/yingji/alerts/reach.py src/yingji/alerts/channels/inapp.py src/yingji/core/documents \
 	  src/yingji/review/indicators src/yingji/review/report \
+	  src/yingji/core/jobs.py src/yingji/core/health.py src/yingji/core/worker.py \
+	  src/yingji/core/backup src/yingji/core/faults.py src/yingji/core/ratelimit.py \
 	  $(filter-out %/services.py %/__init__.py %/apps.py %/models.py,$(wildcard src/yingji/simulation/*.py))
 
 test-unit:
@@ -82,6 +84,16 @@ format:
 messages: setup-dev
 	cd src/yingji && $(CHECK_ENV) ../../$(BIN)/python -m django makemessages -l zh_Hans --no-obsolete
 	$(BIN)/python scripts/translate_zh.py
+
+# requirements/lock.txt: runtime deps (postgres, redis extras) pinned with hashes, against PyPI
+lock: setup-dev
+	env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	  $(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --strip-extras \
+	  --extra postgres --extra redis --output-file requirements/lock.txt \
+	  pyproject.toml requirements/lock.in
+
+audit: setup-dev
+	$(BIN)/python scripts/audit_deps.py
 
 bench: setup-dev
 	@for script in bench/bench_*.py; do $(BIN)/python $$script; done

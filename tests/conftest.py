@@ -46,6 +46,15 @@ def on_commit(django_capture_on_commit_callbacks, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache_and_queue() -> None:
+    """Every test starts with an empty cache (rate-limit counters) and, on the RQ backend,
+    an empty Redis database (the cache and the queues share it): no test sees another's work."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 with a minimal cost: users are made in most tests."""
     settings.PASSWORD_HASHERS = ["yingji.testing.hashers.FastArgon2PasswordHasher"]

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
+from yingji.core import faults
 from yingji.core.errors import DomainError
 from yingji.core.services import authenticate_token
 
@@ -29,8 +32,21 @@ class TokenAuth(HttpBearer):
         return user
 
 
-# The browser's Django session (unsafe methods also need the CSRF token), or a token.
-AUTH = [TokenAuth(), django_auth]
+class SessionAuth(NinjaSessionAuth):
+    """The browser's Django session; unsafe methods also need the CSRF token.
+
+    The CSRF check guards a signed-in session only: a caller with no session (no or a wrong
+    token) is told 401 "sign in", not 403 "CSRF check failed", on every method alike.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+# A token, or the browser's Django session.
+AUTH = [TokenAuth(), SessionAuth()]
 
 
 class Utf8Renderer(JSONRenderer):
@@ -39,7 +55,16 @@ class Utf8Renderer(JSONRenderer):
     json_dumps_params: ClassVar[dict[str, Any]] = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class YingjiAPI(NinjaAPI):
+    """The API whose OpenAPI schema also documents the error responses (core.openapi)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        from yingji.core.openapi import add_error_responses
+
+        return add_error_responses(super().get_openapi_schema(**kwargs))
+
+
+api = YingjiAPI(
     title="Yingji (应急) API",
     version="1",
     description="Emergency-management platform API. Errors: {code, message, field}.",
@@ -99,6 +124,17 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+@api.exception_handler(OSError)
+def on_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Database unavailable → 503 with Retry-After, disk full → 507 (core/faults.py)."""
+    response = faults.response_for(request, exc)
+    if response is None:
+        raise exc  # any other error: a 500, as without this handler
+    return response
 
 
 def _register_routers() -> None:

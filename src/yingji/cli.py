@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
 from yingji import (
     cli_accidents,
+    cli_backup,
     cli_hazards,
     cli_ingest,
     cli_monitoring,
@@ -31,6 +32,7 @@ from yingji import (
     cli_simulate,
     cli_warnings,
     config,
+    metrics_dir,
 )
 from yingji.cli_errors import CommandError
 
@@ -99,6 +101,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             connection.ensure_connection()
         except Exception as exc:
             print(f"error: cannot connect to the database: {exc}", file=sys.stderr)
+            return 2
+        from yingji.core import health
+
+        if health.queue_depth() is None:
+            print(f"error: cannot reach Redis at {cfg.masked()['REDIS_URL']}", file=sys.stderr)
             return 2
     return 2 if cfg.errors else 0
 
@@ -193,15 +200,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     _ensure_port_free(args.host, args.port)
-    uvicorn.run(
-        "yingji.asgi:application",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level=args.log_level,
-        lifespan="off",
-    )
+    cfg = config.load()
+    # the /metrics counters of all web processes; set before they import prometheus_client
+    metrics = metrics_dir.prepare(cfg.data_dir, f"{args.host}:{args.port}")
+    try:
+        uvicorn.run(
+            "yingji.asgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level=args.log_level,
+            # JSON logs: uvicorn's records go through the project's JSON formatter too
+            log_config=None if cfg.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+            lifespan="off",
+        )
+    finally:
+        metrics_dir.clear(metrics)
     return 0
 
 
@@ -404,7 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run background jobs (Django Tasks, database backend)")
+    p = sub.add_parser(
+        "worker", help="run background jobs (Django Tasks: database backend, or RQ with REDIS_URL)"
+    )
     p.add_argument("--queues", default="*", help="comma-separated queue names, * for all")
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
@@ -454,6 +471,7 @@ def _add_domain_parsers(sub: Any) -> None:
     cli_warnings.add_parser(sub, _setup_django)
     cli_simulate.add_parser(sub, _setup_django)  # yingji simulate typhoon
     cli_accidents.add_parser(sub)
+    cli_backup.add_parser(sub, _setup_django)  # yingji backup, yingji restore
 
 
 def _add_token_parsers(sub: Any) -> None:

@@ -43,6 +43,10 @@ class Config:
     channels: dict[str, dict[str, object]] = field(default_factory=dict)
     signing: tuple[str, str] = ("", "")
     pdf_font: str = ""  # a TrueType CJK font to embed in PDFs; "" = find one or use STSong-Light
+    log_format: str = "plain"  # "json": one JSON object per line (for log shippers)
+    metrics_token: str = ""  # bearer token for /metrics from non-loopback scrapers; "" = none
+    # rate limits: rule ("login", "ingest") → (requests, window seconds); 0 requests = off
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +70,8 @@ class Config:
             "YINGJI_PUBLIC_URL": self.public_url,
             "YINGJI_CHANNELS_FILE": sorted(self.channels) or None,
             "YINGJI_PDF_FONT": self.pdf_font or None,
+            "YINGJI_METRICS_TOKEN": "******" if self.metrics_token else "not set",
+            **{name: rate_text(self.rate_limits.get(rule)) for name, (rule, *_) in RATES.items()},
             **{name: self.monitoring.get(name) for name in MONITORING},
         }
 
@@ -151,6 +157,12 @@ def ensure_demo_secret_key(data_dir: Path) -> Path:
 MONITORING: Final = {
     # name: (default, lowest, highest, what it is)
     "YINGJI_READING_RETENTION_DAYS": (90, 2, 3650, "days raw readings are kept"),
+    "YINGJI_OUTBOX_LEASE_SECONDS": (
+        60,
+        2,
+        3600,
+        "seconds a sending worker holds its claimed messages before another may resend them",
+    ),
     "YINGJI_ALARM_HOLD_MINUTES": (60, 0, 1440, "minutes a cleared alarm stays open"),
     "YINGJI_ALARM_ESCALATE_MINUTES": (
         15,
@@ -184,6 +196,57 @@ def _whole_numbers(env: Mapping[str, str], errors: list[str]) -> dict[str, int]:
             )
             values[name] = default
     return values
+
+
+RATES: Final = {
+    # name: (rule, default, what is counted); see yingji.core.ratelimit
+    "YINGJI_RATE_LOGIN": ("login", "20/min", "sign-in posts per client address"),
+    "YINGJI_RATE_INGEST": ("ingest", "6000/min", "ingest requests per API token"),
+}
+_RATE_UNITS: Final = {"s": 1, "min": 60}
+
+
+def parse_rate(name: str, raw: str) -> tuple[int, int]:
+    """``"20/min"`` → (20, 60); ``"5/s"`` → (5, 1); ``"0"`` → (0, 60), the limit turned off."""
+    text = raw.strip().lower().replace(" ", "")
+    if text == "0":
+        return 0, 60
+    count, _, unit = text.partition("/")
+    if count.isdigit() and unit in _RATE_UNITS and 1 <= int(count) <= 1_000_000:
+        return int(count), _RATE_UNITS[unit]
+    raise ConfigError(
+        f"{name} must be N/min or N/s with N from 1 to 1000000 (e.g. 20/min), "
+        f"or 0 to turn the limit off; got {raw!r}"
+    )
+
+
+def rate_text(rate: tuple[int, int] | None) -> str:
+    if not rate or rate[0] == 0:
+        return "off"
+    return f"{rate[0]}/{'s' if rate[1] == 1 else 'min'}"
+
+
+def _rate_limits(env: Mapping[str, str], errors: list[str]) -> dict[str, tuple[int, int]]:
+    limits: dict[str, tuple[int, int]] = {}
+    for name, (rule, default, _what) in RATES.items():
+        try:
+            limits[rule] = parse_rate(name, env.get(name, "").strip() or default)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            limits[rule] = parse_rate(name, default)
+    return limits
+
+
+def _metrics_token(env: Mapping[str, str], errors: list[str]) -> str:
+    """The bearer token that lets a scraper off this host read /metrics; "" = loopback only."""
+    token = env.get("YINGJI_METRICS_TOKEN", "").strip()
+    if token and (len(token) < 16 or not token.isprintable() or " " in token):
+        errors.append(
+            "YINGJI_METRICS_TOKEN must be at least 16 printable characters without spaces "
+            "(e.g. from `openssl rand -hex 24`), or unset to allow loopback scrapes only"
+        )
+        return ""
+    return token
 
 
 def _channels(path: str, errors: list[str]) -> dict[str, dict[str, object]]:
@@ -276,6 +339,10 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             f"YINGJI_PDF_FONT {pdf_font!r} is not a readable file: name a TrueType CJK font "
             "(.ttf, or .ttc#N for face N), e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         )
+    log_format = (env.get("YINGJI_LOG_FORMAT") or "plain").strip().lower()
+    if log_format not in {"plain", "json"}:
+        errors.append(f"YINGJI_LOG_FORMAT must be plain or json (got {log_format!r})")
+        log_format = "plain"
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -291,5 +358,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         channels=channels,
         signing=signing,
         pdf_font=pdf_font,
+        log_format=log_format,
+        metrics_token=_metrics_token(env, errors),
+        rate_limits=_rate_limits(env, errors),
         errors=errors,
     )

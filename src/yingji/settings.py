@@ -27,6 +27,7 @@ TILE_URL = CONFIG.tile_url
 REDIS_URL = CONFIG.redis_url
 YINGJI_PDF_FONT = CONFIG.pdf_font
 READING_RETENTION_DAYS = CONFIG.monitoring["YINGJI_READING_RETENTION_DAYS"]
+OUTBOX_LEASE_SECONDS = CONFIG.monitoring["YINGJI_OUTBOX_LEASE_SECONDS"]
 ALARM_HOLD_MINUTES = CONFIG.monitoring["YINGJI_ALARM_HOLD_MINUTES"]
 ALARM_ESCALATE_MINUTES = CONFIG.monitoring["YINGJI_ALARM_ESCALATE_MINUTES"]
 STALE_INTERVALS = CONFIG.monitoring["YINGJI_STALE_INTERVALS"]
@@ -74,15 +75,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yingji.core.metrics.MetricsMiddleware",  # request latency for /metrics: outermost
     "django.middleware.security.SecurityMiddleware",
+    "yingji.core.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yingji.core.middleware.NulByteGuardMiddleware",
+    "yingji.core.ratelimit.RateLimitMiddleware",  # login per address, ingest per token
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yingji.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yingji.core.middleware.RequestContextMiddleware",
+    "yingji.core.faults.UnavailableMiddleware",  # database down → 503, disk full → 507
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -120,7 +125,10 @@ def _database(url: str) -> dict[str, Any]:
             " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
             # 64 MB page cache per connection (default 2 MB): bulk ingest and imports touch
             # large indexes; measured +25 % on sensor readings.
-            " PRAGMA cache_size=-65536;",
+            " PRAGMA cache_size=-65536;"
+            # the fault middleware keeps a connection open, so the WAL file is not removed
+            # when idle: cap what a checkpoint leaves of it
+            " PRAGMA journal_size_limit=67108864;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
@@ -133,7 +141,29 @@ def _database(url: str) -> dict[str, Any]:
 DATABASES = {"default": _database(CONFIG.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background tasks: the database backend (embedded default, `yingji worker`), or RQ on Redis
+# when REDIS_URL is set (workers on many hosts). The cache follows: Redis when there is one
+# (rate limits shared by every web process), else memory of the process.
+if REDIS_URL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # An unreachable Redis host must not hang the request that starts a job: the job is kept
+    # and queued again later (yingji.core.jobs); connecting gives up after 2 s.
+    _QUEUE_URL = REDIS_URL
+    if "socket_connect_timeout" not in REDIS_URL:
+        _QUEUE_URL += ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"
+    RQ_QUEUES = {"default": {"URL": _QUEUE_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "yingji",
+            # a Redis that is up but not answering must not hang requests (limits fail open)
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -206,8 +236,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "yingji.logs.StderrHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "yingji.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "yingji.logs.StderrHandler", "formatter": CONFIG.log_format}},
     "root": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
     "loggers": {
         "yingji": {"level": "INFO"},

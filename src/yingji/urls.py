@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yingji.api import api
+from yingji.core import metrics
 from yingji.core import views as core
 from yingji.core.registry import views as registry
 from yingji.regions import views as regions
@@ -14,6 +15,8 @@ from yingji.web import views as web
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
+    path("livez", web.livez, name="livez"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/login/", web.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("users/", core.user_list, name="users"),

@@ -64,8 +64,7 @@ import datetime as dt, json, os
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
 django.setup()
-from yingji.alerts import dispatch, outbox
-outbox.LEASE = dt.timedelta(seconds=2)
+from yingji.alerts import dispatch
 print(json.dumps(dispatch.drain_all(["sms"])), flush=True)
 """
 
@@ -94,7 +93,7 @@ def test_kill_9_mid_drain_then_restart_gives_each_person_one_message(
     channels.write_text(json.dumps({"sms": {
         "url": gateway.endpoint, "token": TOKEN, "rate_per_second": 1500, "batch_size": 50,
     }}))  # fmt: skip
-    env = {**server_env, "YINGJI_CHANNELS_FILE": str(channels)}
+    env = {**server_env, "YINGJI_CHANNELS_FILE": str(channels), "YINGJI_OUTBOX_LEASE_SECONDS": "2"}
     run_python(env, SETUP)
 
     first = subprocess.Popen([sys.executable, "-c", DRAIN], env=env, stdout=subprocess.PIPE,

@@ -18,7 +18,18 @@ def test_healthz_ok_with_a_live_worker(client, db):
     assert body["database"]["status"] == "ok"
     assert body["worker"]["status"] == "ok"
     assert body["worker"]["alive"] == 1
-    assert body["worker"]["queue_depth"] == 0
+    assert body["queue"]["status"] == "ok"
+    assert body["queue"]["depth"] == 0
+
+
+def test_healthz_degraded_but_up_when_the_queue_is_unreachable(client, db, monkeypatch):
+    beat("w1", timezone.now())
+    monkeypatch.setattr("yingji.core.health.queue_depth", lambda: None)
+    response = client.get("/healthz")
+    assert response.status_code == 200  # the site serves; only background work waits
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["queue"]["status"] == "error"
 
 
 def test_healthz_degraded_without_worker(client, db):

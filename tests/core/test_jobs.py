@@ -85,3 +85,28 @@ def test_job_api_and_page(client, xihu_staff, binjiang_staff, on_commit):
 class RegionsLoadJob(TestCase):
     def test_regions_load_job_is_registered(self) -> None:
         assert "regions.load" in jobs.kinds()
+
+
+def test_a_job_queued_twice_runs_once(xihu_staff, on_commit):
+    with on_commit(execute=True):
+        job = jobs.start(actor=xihu_staff, kind="tests.count", params={"n": 2})
+    assert jobs.execute(str(job.pk)).status == JobStatus.SUCCEEDED
+    again = jobs.execute(str(job.pk))  # e.g. re-enqueued after a queue outage
+    assert again.status == JobStatus.SUCCEEDED
+    assert len(again.log) == 2  # the handler did not run a second time
+
+
+def test_running_jobs_of_a_dead_worker_are_marked_failed(xihu_staff):
+    def running(worker: str) -> Job:
+        return Job.objects.create(
+            kind="tests.count", title="t", status=JobStatus.RUNNING, worker=worker
+        )
+
+    dead, live, inline = running("host-dead"), running("host-live"), running("")
+    assert jobs.fail_orphans(alive={"host-live"}) == 1
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.FAILED
+    assert dead.error == jobs.WORKER_DIED
+    assert dead.finished_at is not None
+    assert Job.objects.get(pk=live.pk).status == JobStatus.RUNNING
+    assert Job.objects.get(pk=inline.pk).status == JobStatus.RUNNING  # not a worker's job

@@ -37,7 +37,7 @@ def test_county_statistics_draw_their_charts(page, artifacts, server):
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/accidents/stats/?year=2025")
     assert "西湖区" in page.locator("h1").inner_text()
-    page.wait_for_function("document.body.dataset.chartsReady !== undefined")
+    page.wait_for_function("() => document.body.dataset.chartsReady !== undefined")
     assert page.locator("#acc-chart-years canvas").count() >= 1
     assert int(page.locator("#kpi-accidents").inner_text()) >= 0
     rate = page.locator("#kpi-rate").inner_text()

@@ -148,7 +148,9 @@ def test_the_station_map_and_the_queue_on_a_phone(browser, server, gateway, arti
         phone.locator('#mon-map[data-state="ready"]').wait_for()
         assert int(phone.locator("#mon-map").get_attribute("data-count")) > 10
         # the red station (or the cluster holding it) is drawn in red
-        phone.wait_for_function("document.querySelectorAll('.worst-red, path.st-red').length > 0")
+        phone.wait_for_function(
+            "() => document.querySelectorAll('.worst-red, path.st-red').length > 0"
+        )
         assert phone.locator('#mon-legend [data-status="red"]').inner_text().strip() != "0"
         assert code in phone.locator("#mon-alarms").inner_text()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

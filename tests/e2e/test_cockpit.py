@@ -34,7 +34,7 @@ def test_cockpit_cards_indicator_and_drill_down(page, artifacts):
         assert card.get_attribute("data-status") in ("met", "not_met", "no_data", "manual_pending")
         assert card.locator(".kpi-badge").inner_text().strip()
     assert re.search(r"\d+\D+\d+", page.locator("#kpi-tally").inner_text())
-    page.wait_for_function("document.querySelectorAll('[data-spark] canvas').length >= 20")
+    page.wait_for_function("() => document.querySelectorAll('[data-spark] canvas').length >= 20")
     page.screenshot(path=str(artifacts / "cockpit-grid.png"), full_page=True)
 
     page.click('a.kpi-card[data-indicator="safety-standardisation"]')
@@ -43,7 +43,7 @@ def test_cockpit_cards_indicator_and_drill_down(page, artifacts):
     assert "/" in page.locator("#kpi-fraction").inner_text()
     rows = page.locator("#kpi-drill tbody tr")
     assert rows.count() == 11  # the cities
-    page.wait_for_function("document.querySelector('#kpi-trend canvas') !== null")
+    page.wait_for_function("() => document.querySelector('#kpi-trend canvas') !== null")
     page.screenshot(path=str(artifacts / "cockpit-indicator.png"), full_page=True)
 
     city = rows.first.locator("td a").first
@@ -81,7 +81,7 @@ def test_a_replayed_typhoon_opens_as_a_review_report(page, artifacts, server):
     head = page.locator("#rr-summary").inner_text()
     assert re.search(r"\d", head)
     assert page.locator("#rr-warnings tbody tr").count() >= 1  # the replay's warnings
-    page.wait_for_function("document.querySelectorAll('.rr-charts canvas').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('.rr-charts canvas').length >= 2")
     page.screenshot(path=str(artifacts / "review-report.png"), full_page=True)
     links = page.locator(".rr-downloads a")
     assert links.count() == 3

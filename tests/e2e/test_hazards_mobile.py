@@ -58,7 +58,7 @@ def report(page: Any, photo: str, title: str) -> str:
     page.fill("#f-title", title)
     page.fill("#f-description", "二号楼西侧消防通道堆放杂物，约5米长")
     page.get_by_role("button", name="使用我的位置").tap()
-    page.wait_for_function("document.getElementById('f-lon').value !== ''")
+    page.wait_for_function("() => document.getElementById('f-lon').value !== ''")
     page.set_input_files("#f-photo", photo)
     page.locator("#f-photo-preview img").wait_for()
     page.get_by_role("button", name="提交上报").tap()
@@ -84,7 +84,7 @@ def test_grid_worker_reports_a_hazard_with_a_photo_on_a_phone(phone, artifacts, 
     phone.fill("#f-title", "消防通道堵塞")
     phone.fill("#f-description", "二号楼西侧消防通道堆放杂物，约5米长")
     phone.get_by_role("button", name="使用我的位置").tap()
-    phone.wait_for_function("document.getElementById('f-lon').value !== ''")
+    phone.wait_for_function("() => document.getElementById('f-lon').value !== ''")
     assert float(phone.input_value("#f-lon")) == pytest.approx(WHERE["longitude"])
     assert float(phone.input_value("#f-lat")) == pytest.approx(WHERE["latitude"])
     assert "已定位" in phone.locator("#hz-locate-status").inner_text()
@@ -102,7 +102,7 @@ def test_grid_worker_reports_a_hazard_with_a_photo_on_a_phone(phone, artifacts, 
     assert "网格员巡查" in phone.locator("#hz-facts").inner_text()
     thumb = phone.locator("#hz-photos img").first
     thumb.wait_for()
-    phone.wait_for_function("document.querySelector('#hz-photos img').naturalWidth > 0")
+    phone.wait_for_function("() => document.querySelector('#hz-photos img').naturalWidth > 0")
     assert re.search(r"/hazards/\d+/photos/[0-9a-f-]{36}$", thumb.get_attribute("src"))
     box = thumb.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH
@@ -122,7 +122,7 @@ def test_county_officer_registers_a_reported_hazard_on_a_phone(phone, artifacts,
     sign_in(phone, "xihu_staff")
     phone.wait_for_url(re.compile(r"/$"))
     phone.wait_for_function(
-        "(document.querySelector('#bell-count .bell-count') || {}).textContent > 0"
+        "() => (document.querySelector('#bell-count .bell-count') || {}).textContent > 0"
     )
     phone.goto("/hazards/?state=reported&q=" + code)
     item = phone.locator("#hz-queue .hz-item", has_text=code)
@@ -147,5 +147,5 @@ def test_county_officer_registers_a_reported_hazard_on_a_phone(phone, artifacts,
     # A link to a step (as "my enterprise" gives) opens that step's folded form.
     assert phone.locator("#act-void details").get_attribute("open") is None
     phone.goto(phone.url.split("#")[0] + "#act-void")
-    phone.wait_for_function("document.querySelector('#act-void details').open")
+    phone.wait_for_function("() => document.querySelector('#act-void details').open")
     assert not errors

@@ -112,7 +112,7 @@ def test_a_follow_up_regrades_the_accident_live_in_a_second_browser(person, arti
         "report",
     )
     colleague.wait_for_function(
-        "document.querySelector('#inc-head .inc-grade').textContent.includes('重大')",
+        "() => document.querySelector('#inc-head .inc-grade').textContent.includes('重大')",
         timeout=8_000,
     )
     assert colleague.locator("#inc-dead").inner_text().strip() == "10"
@@ -151,7 +151,7 @@ def test_a_grid_worker_reports_a_disaster_from_a_phone(person, artifacts, tmp_pa
     phone.fill("#f-missing", "1")
     phone.fill("#f-description", "山体滑坡冲毁民房一间，1人失联，已转移周边群众12人。")
     phone.get_by_role("button", name="使用我的位置").tap()
-    phone.wait_for_function("document.getElementById('f-lon').value !== ''")
+    phone.wait_for_function("() => document.getElementById('f-lon').value !== ''")
     assert float(phone.input_value("#f-lon")) == pytest.approx(WHERE["longitude"])
     phone.set_input_files("#f-photo", a_photo(tmp_path / "landslide.jpg"))
     phone.locator("#f-photo-preview img").wait_for()
@@ -165,7 +165,7 @@ def test_a_grid_worker_reports_a_disaster_from_a_phone(person, artifacts, tmp_pa
     photo.wait_for()
     photo.scroll_into_view_if_needed()  # lazy: a phone loads it when the timeline is reached
     phone.wait_for_function(
-        "document.querySelector('#inc-timeline .inc-photo img').naturalWidth > 0"
+        "() => document.querySelector('#inc-timeline .inc-photo img').naturalWidth > 0"
     )
     fits_the_screen(phone)
     phone.screenshot(path=str(artifacts / "incident-room-phone.png"), full_page=True)

@@ -143,7 +143,7 @@ def record_checklist(phone: Any, artifacts: Any, photo: str, points: int) -> str
     form.locator("textarea[name=description]").fill("储罐区可燃气体报警器断电，未投入使用")
     form.locator("[data-locate]").tap()
     phone.wait_for_function(
-        f"document.querySelector('#finding-form-{fault} input[name=lon]').value !== ''"
+        f"() => document.querySelector('#finding-form-{fault} input[name=lon]').value !== ''"
     )
     phone.set_input_files(f"#ph-{fault}", photo)
     phone.locator(f"#ph-{fault}-preview img").wait_for()
@@ -151,7 +151,7 @@ def record_checklist(phone: Any, artifacts: Any, photo: str, points: int) -> str
     form.locator("button[type=submit]").tap()
     phone.wait_for_selector(f"#point-{fault}.bad .in-thumbs img")
     phone.wait_for_function(
-        f"document.querySelector('#point-{fault} .in-thumbs img').naturalWidth > 0"
+        f"() => document.querySelector('#point-{fault} .in-thumbs img').naturalWidth > 0"
     )
     return fault
 
@@ -169,7 +169,7 @@ def issue_order(phone: Any, artifacts: Any, name: str) -> str:
     for n in range(3):
         sign(phone, pads.nth(n), 6 + 3 * n)
     phone.wait_for_function(
-        "[...document.querySelectorAll('#in-sign input[type=hidden]')]"
+        "() => [...document.querySelectorAll('#in-sign input[type=hidden]')]"
         ".every(i => i.value.startsWith('data:image/png;base64,'))"
     )
     shot(phone, artifacts, "5-sign")

@@ -17,7 +17,7 @@ SHELTER_NAME = re.compile(r"避灾安置(点|中心\d+)")
 
 
 def switch_on_shelters(page):
-    page.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
+    page.wait_for_function("() => document.querySelectorAll('path.yj-county').length >= 90")
     layer = page.locator(SHELTERS)
     layer.wait_for()
     layer.locator("input[type=checkbox]").check()

@@ -23,7 +23,7 @@ def test_login_shows_90_county_polygons_and_county_facts(page, artifacts, server
     page.on("request", lambda request: requested.append(request.url))
     sign_in(page, "xihu_staff")
     page.wait_for_url(re.compile(r"/$"))
-    page.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
+    page.wait_for_function("() => document.querySelectorAll('path.yj-county').length >= 90")
     assert page.locator("path.yj-county").count() == 90
     assert page.locator("#map").get_attribute("data-county-count") == "90"
     # No tile layer, no CDN: nothing is fetched from outside.
@@ -44,7 +44,7 @@ def test_login_shows_90_county_polygons_and_county_facts(page, artifacts, server
 
 def test_county_link_opens_its_townships(page):
     sign_in(page, "xihu_staff")
-    page.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
+    page.wait_for_function("() => document.querySelectorAll('path.yj-county').length >= 90")
     page.locator('path.yj-county[data-code="330108"]').dispatch_event("click")
     page.locator("#region-info a").click()
     page.wait_for_url(re.compile(r"/regions/330108000000/$"))
@@ -75,7 +75,7 @@ def test_grid_worker_on_a_phone_sees_the_map(browser, server, artifacts):
     )
     phone = context.new_page()
     sign_in(phone, "xihu_grid")
-    phone.wait_for_function("document.querySelectorAll('path.yj-county').length >= 90")
+    phone.wait_for_function("() => document.querySelectorAll('path.yj-county').length >= 90")
     box = phone.locator("#map").bounding_box()
     assert box["width"] >= 360
     assert box["height"] >= 300

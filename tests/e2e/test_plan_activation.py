@@ -74,7 +74,8 @@ def test_activating_the_typhoon_plan_shows_live_in_a_second_browser(person, arti
     entry = colleague.locator("#inc-timeline li.inc-entry", has_text=f"启动《{FXFT}》Ⅱ级响应")
     entry.wait_for(timeout=8_000)
     colleague.wait_for_function(
-        "document.querySelector('#inc-tasks').textContent.includes('停课、停工')", timeout=8_000
+        "() => document.querySelector('#inc-tasks').textContent.includes('停课、停工')",
+        timeout=8_000,
     )
     colleague.locator("#pl-panel .pl-activation").wait_for(timeout=8_000)  # the card refreshed
     assert "Ⅱ级" in colleague.locator("#pl-panel .pl-activation").inner_text()

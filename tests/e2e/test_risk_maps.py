@@ -92,7 +92,7 @@ def test_area_map_drills_from_the_county_into_a_township(page, artifacts):
 
     page.locator("#area-table tbody tr", has_text="北山街道").click()
     page.wait_for_function(
-        "document.getElementById('area-map').dataset.childLevel === 'village'"
+        "() => document.getElementById('area-map').dataset.childLevel === 'village'"
         " && document.getElementById('area-map').dataset.state === 'ready'"
     )
     assert "北山街道" in page.locator("#area-crumbs").inner_text()
@@ -105,7 +105,9 @@ def test_area_map_drills_from_the_county_into_a_township(page, artifacts):
     page.screenshot(path=str(artifacts / "risk-areas-township.png"))
 
     page.locator("#area-crumbs button", has_text="西湖区").click()
-    page.wait_for_function("document.getElementById('area-map').dataset.childLevel === 'township'")
+    page.wait_for_function(
+        "() => document.getElementById('area-map').dataset.childLevel === 'township'"
+    )
     page.locator('#hazard-choice input[value="typhoon"]').check(force=True)
     wait_map(page, "#area-map")
     assert "hazard=typhoon" in page.url
@@ -115,14 +117,14 @@ def test_area_map_drills_from_the_county_into_a_township(page, artifacts):
 def test_province_officer_clicks_a_county_on_the_choropleth(page, artifacts):
     sign_in(page, "zj_staff")
     page.goto("/risk/areas/")
-    page.wait_for_function("document.querySelectorAll('path.yj-area').length >= 90")
+    page.wait_for_function("() => document.querySelectorAll('path.yj-area').length >= 90")
     wait_map(page, "#area-map")
     levels = {page.locator("path.yj-area").nth(i).get_attribute("data-level") for i in range(90)}
     assert len(levels) >= 3  # a choropleth, not one colour
     page.screenshot(path=str(artifacts / "risk-areas-province.png"))
     page.locator('path.yj-area[data-code="330106"]').dispatch_event("click")
     page.wait_for_function(
-        "document.getElementById('area-map').dataset.childLevel === 'township'"
+        "() => document.getElementById('area-map').dataset.childLevel === 'township'"
         " && document.getElementById('area-map').dataset.state === 'ready'"
     )
     assert page.locator("#area-crumbs").inner_text().split(" › ")[-1].strip() == "西湖区"

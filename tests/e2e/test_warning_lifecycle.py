@@ -65,7 +65,7 @@ def test_draft_review_issue_by_three_people(person, artifacts):
     drafter.wait_for_url(re.compile(r"/alerts/\d+/$"))
     url = drafter.url
     assert drafter.locator("#al-state").inner_text().strip() == "草稿"
-    drafter.wait_for_function("document.getElementById('al-map').dataset.state === 'ready'")
+    drafter.wait_for_function("() => document.getElementById('al-map').dataset.state === 'ready'")
     assert drafter.locator("#al-map").get_attribute("data-layers") == "2"
     preview = drafter.locator("#al-preview")
     assert "应急广播" in preview.locator("thead").inner_text()  # the villages' loudspeakers
@@ -90,7 +90,7 @@ def test_draft_review_issue_by_three_people(person, artifacts):
     public = person("")
     public.goto("/alerts/public/")
     assert "西湖区暴雨橙色预警（Ⅱ级）" in public.locator("#al-public").inner_text()
-    public.wait_for_function("document.getElementById('al-map').dataset.state === 'ready'")
+    public.wait_for_function("() => document.getElementById('al-map').dataset.state === 'ready'")
     public.screenshot(path=str(artifacts / "warning-public.png"), full_page=True)
     xml = public.request.get(f"/alerts/public/{identifier}.xml")
     assert xml.ok and b"<status>Actual</status>" in xml.body()

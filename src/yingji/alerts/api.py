@@ -22,6 +22,7 @@ from yingji.alerts import capio, catalogue, measures, services
 from yingji.alerts.models import Certainty, Event, MsgType, State, Urgency, Warning
 from yingji.alerts.services import fields
 from yingji.core.errors import Conflict, InvalidInput
+from yingji.core.openapi import file_response
 from yingji.core.permissions import Cap, require
 from yingji.core.scoping import scope
 from yingji.kernels import cap, codes
@@ -294,6 +295,12 @@ def warning_from_alarm(request: HttpRequest, payload: FromAlarmIn) -> Any:
     description="Only the areas in your jurisdiction are kept; an invalid document is 422 "
     "with the reason and nothing is created.",
     response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {capio.CONTENT_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
 )
 def warning_import(request: HttpRequest) -> Any:
     body = request.body
@@ -327,7 +334,7 @@ def warning_edit(
 @router.get(
     "/{int:pk}/cap.xml",
     summary="The warning as CAP 1.2 XML (status Draft until issued)",
-    response={200: str},
+    openapi_extra=file_response("CAP 1.2 XML", capio.CONTENT_TYPE),
 )
 def warning_cap(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> HttpResponse:
     warning = services.get_warning(request.user, pk)  # type: ignore[arg-type]

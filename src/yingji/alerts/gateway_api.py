@@ -21,6 +21,17 @@ MAX_BODY: Final = 1_000_000
 MAX_ITEMS: Final = 5_000
 
 
+def _body(key: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """The documented JSON body ``{key: [{fields}]}`` (the views read the raw body)."""
+    item = {"type": "object", "properties": fields, "required": required}
+    schema = {
+        "type": "object",
+        "properties": {key: {"type": "array", "items": item, "maxItems": MAX_ITEMS}},
+        "required": [key],
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def _gateway(request: HttpRequest) -> Any:
     user = request.user
     if not user.is_authenticated or not getattr(user, "is_machine", False):
@@ -36,6 +47,9 @@ def _gateway(request: HttpRequest) -> Any:
     description='Body: {"messages": [{"from": "+8613900000001", "text": "1"}, …]}. '
     "A reply with the keyword acknowledges the sender's latest unanswered warning; other "
     "texts are counted as ignored.",
+    openapi_extra=_body(
+        "messages", {"from": {"type": "string"}, "text": {"type": "string"}}, ["from", "text"]
+    ),
 )
 def sms_inbound(request: HttpRequest) -> dict[str, int]:
     user = _gateway(request)
@@ -59,6 +73,15 @@ def sms_inbound(request: HttpRequest) -> dict[str, int]:
     "/sms/reports",
     summary="Delivery reports (DLR) of the SMS gateway",
     description='Body: {"reports": [{"id": outbox id, "provider_id", "status": "delivered"|…}]}',
+    openapi_extra=_body(
+        "reports",
+        {
+            "id": {"type": "integer"},
+            "provider_id": {"type": "string"},
+            "status": {"type": "string"},
+        },
+        ["id", "status"],
+    ),
 )
 def sms_reports(request: HttpRequest) -> dict[str, int]:
     _gateway(request)

@@ -27,6 +27,7 @@ from yingji.alerts.models import Ack, Delivery, DeliveryState, Warning
 from yingji.alerts.outbox import PUBLIC, TERMINAL
 from yingji.alerts.selectors import CHANNEL_LABELS
 from yingji.alerts.services import acks
+from yingji.core import exports
 from yingji.regions.models import Region
 
 D = DeliveryState
@@ -155,5 +156,5 @@ def workbook(warning: Warning) -> bytes:
         for line in data:
             sheet.append(line)
     out = io.BytesIO()
-    book.save(out)
+    exports.no_formulas(book).save(out)
     return out.getvalue()

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 ACK_MINUTES: Final = {3: 15, 2: 30, 1: 60, 0: 120}
 """叫应 time limit by level (红 15 minutes … 蓝 2 hours)."""
 MAX_ATTEMPTS: Final = 6
-LEASE: Final = dt.timedelta(seconds=60)
+LEASE: Final = dt.timedelta(seconds=60)  # default of YINGJI_OUTBOX_LEASE_SECONDS
 BACKOFF_S: Final = (5, 30, 120, 600, 1800)
 ACK_PATH: Final = "/alerts/ack/"
 SMS_KEYWORD: Final = "1"
@@ -157,8 +157,13 @@ _CLAIMED: Final = ("id", "warning_id", "contact_id", "channel", "address", "purp
                    "attempts")  # fmt: skip
 
 
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
+
+
 def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None) -> list[Claimed]:
-    """Take up to ``limit`` due rows of ``channel`` for ``worker`` (a lease of :data:`LEASE`),
+    """Take up to ``limit`` due rows of ``channel`` for ``worker`` (a lease of
+    ``settings.OUTBOX_LEASE_SECONDS``),
     oldest due first: queued, then failed and due for retry, then rows whose lease ran out.
 
     Each part is one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`` over a range of
@@ -180,7 +185,7 @@ def claim(channel: str, limit: int, worker: str, now: dt.datetime | None = None)
                 f"UPDATE {table} SET state = 'sending', lease_until = %s, worker = %s"  # noqa: S608
                 f" WHERE id IN (SELECT id FROM {table} WHERE channel = %s AND {condition}"
                 f" ORDER BY {order}, id LIMIT %s{lock}) RETURNING {', '.join(_CLAIMED)}",
-                [adapt(now + LEASE), worker[:64], channel, adapt(now), limit - len(found)],
+                [adapt(now + _lease()), worker[:64], channel, adapt(now), limit - len(found)],
             )
             found += (Claimed(*row) for row in cursor.fetchall())
     return sorted(found, key=lambda r: r.pk)

@@ -9,11 +9,14 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from yingji.core import exports, jobs, selectors, services
 from yingji.core.models import AuditEntry, Job, Role, User
+from yingji.core.openapi import file_response
 from yingji.core.permissions import Cap, capabilities_of, require, roles_of
+from yingji.core.schemas import IsoDateTime
 from yingji.kernels import codes
 from yingji.regions.selectors import get_region
 
 router = Router()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UserOut(Schema):
@@ -76,8 +79,8 @@ class AuditFilters(Schema):
     object_id: str = Field("", max_length=64)
     actor: str = Field("", max_length=150)
     action: str = Field("", max_length=32)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
     q: str = Field("", max_length=100)
 
 
@@ -244,7 +247,12 @@ def start_export(request: HttpRequest, payload: ExportIn) -> Any:
     return Status(202, job_out(job))
 
 
-@router.get("/jobs/{job_id}/download", tags=["jobs"], summary="Download an export's file")
+@router.get(
+    "/jobs/{job_id}/download",
+    tags=["jobs"],
+    summary="Download an export's file",
+    openapi_extra=file_response("The export (.xlsx)", XLSX),
+)
 def download(request: HttpRequest, job_id: str) -> FileResponse:
     path = exports.file_for(selectors.job_for(request.user, job_id))
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -98,6 +98,33 @@ def file_for(job: Job) -> Path:
     return path
 
 
+def text_cell(sheet: Any, value: Any) -> Any:
+    """``value`` for a write-only sheet; text that starts with "=" stays text.
+
+    openpyxl writes such a string as a formula, so a record named ``=HYPERLINK(…)`` would run
+    in the spreadsheet of whoever opens the export (formula injection).
+    """
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def no_formulas(book: Workbook) -> Workbook:
+    """``book`` with every cell openpyxl took for a formula turned back into its text.
+
+    For the workbooks built in memory from records (reports, lists): no cell of theirs is
+    meant to be a formula, and a user's text starting with "=" must not become one.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    return book
+
+
 def _chunks(queryset: QuerySet[Any]) -> Iterator[list[Model]]:
     chunk: list[Model] = []
     for row in queryset.iterator(chunk_size=CHUNK):
@@ -133,7 +160,7 @@ def write_workbook(
     done = 0
     for chunk in _chunks(queryset):
         for row in chunk:
-            sheet.append([column.value(row) for column in spec.columns])
+            sheet.append([text_cell(sheet, column.value(row)) for column in spec.columns])
         done += len(chunk)
         if progress:
             progress(int(95 * done / max(total, 1)), f"{done}/{total} rows")

@@ -5,10 +5,17 @@ atomically so that a crash never leaves half a file under a final name."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
+
+from yingji.core.errors import InvalidInput
+
+ZIP_CHUNK = 1 << 20
 
 
 def read_capped(upload: Any, limit: int) -> bytes:
@@ -55,3 +62,33 @@ def write_atomic(path: Path, data: bytes) -> bool:
             os.unlink(tmp)
         raise
     return True
+
+
+def check_unpacked_size(content: bytes, limit: int, *, what: str = "workbook") -> None:
+    """Refuse a ZIP (an .xlsx is one) that unpacks to more than ``limit`` bytes: a zip bomb.
+
+    The readers (calamine, openpyxl) unpack a sheet whole before any row limit applies, so a
+    few megabytes that expand to gigabytes would exhaust the server's memory. Each member is
+    unpacked here, as a stream, counting bytes: a member larger than its header claims fails
+    its CRC, so the headers cannot lie either. Not a ZIP at all is left to the reader to say.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError):
+        return
+    too_large = InvalidInput(
+        f"The {what} unpacks to more than {limit // 2**20} MB; split it", field="file"
+    )
+    with archive:
+        if sum(entry.file_size for entry in archive.infolist()) > limit:
+            raise too_large
+        total = 0
+        try:
+            for entry in archive.infolist():
+                with archive.open(entry) as member:
+                    while chunk := member.read(ZIP_CHUNK):
+                        total += len(chunk)
+                        if total > limit:
+                            raise too_large
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error) as exc:
+            raise InvalidInput(f"The {what} is damaged ({exc})"[:200], field="file") from exc

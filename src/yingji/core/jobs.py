@@ -7,11 +7,13 @@ worker runs it and the handler reports progress and log lines, which pages and t
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 import traceback
+import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -97,19 +99,79 @@ def start(
     return job
 
 
+CURRENT_WORKER = [""]  # set by `yingji worker` (inherited by RQ's forked work horses)
+WORKER_DIED: Final = "执行该任务的工作进程已停止 (the worker running this job stopped)"
+QUEUE_DOWN: Final = "任务队列不可达，恢复后自动排队 (task queue unreachable; queued once back)"
+STRANDED_AFTER: Final = dt.timedelta(seconds=30)
+
+
 def _enqueue(job: Job) -> None:
-    result = run_job.enqueue(str(job.pk))
+    """Hand the job to the task queue. If the queue (Redis) is unreachable the job stays
+    recorded as queued, says so in its log, and a worker re-enqueues it once the queue answers
+    again (:func:`requeue_stranded`): the request that started it does not fail."""
+    try:
+        result = run_job.enqueue(str(job.pk))
+    except Exception as exc:  # the queue's client raises its own connection errors
+        logger.error("job %s (%s) could not be queued: %s", job.pk, job.kind, exc)
+        line = f"{timezone.now():%H:%M:%S} {QUEUE_DOWN}: {type(exc).__name__}"
+        Job.objects.filter(pk=job.pk).update(log=[*job.log, line][-MAX_LOG_LINES:])
+        return
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
+def fail_orphans(alive: set[str]) -> int:
+    """Mark failed the running jobs whose worker is no longer alive (killed, host lost): the
+    job list shows what happened instead of "running" forever. ``alive``: the worker ids with
+    a fresh heartbeat. A job that can be resumed safely (the outbox drain) is simply started
+    again by its schedule; others are re-run by hand."""
+    orphans = Job.objects.filter(status=JobStatus.RUNNING).exclude(worker__in=alive)
+    orphans = orphans.exclude(worker="")  # started outside a worker (tests, `--batch` CLI)
+    count = orphans.update(status=JobStatus.FAILED, error=WORKER_DIED, finished_at=timezone.now())
+    if count:
+        logger.warning("%d job(s) failed: their worker stopped", count)
+    return count
+
+
+def requeue_stranded(
+    now: dt.datetime | None = None, older_than: dt.timedelta = STRANDED_AFTER
+) -> int:
+    """Enqueue the queued jobs that never reached the queue (no task id) and are older than
+    ``older_than``; the number handed over. Called by every worker's heartbeat (and with no
+    age at its start): a job started while Redis was down runs once it is back. Each job is
+    claimed by setting its task id in a conditional update, so two workers do not enqueue the
+    same job twice; a job enqueued twice anyway runs once (:func:`execute`)."""
+    cutoff = (now or timezone.now()) - older_than
+    handed = 0
+    stranded = Job.objects.filter(status=JobStatus.QUEUED, task_id="", created_at__lt=cutoff)
+    for job_id in stranded.values_list("pk", flat=True)[:100]:
+        claim = f"requeue-{uuid.uuid4().hex[:16]}"
+        if not Job.objects.filter(pk=job_id, task_id="").update(task_id=claim):
+            continue  # another worker took it
+        try:
+            result = run_job.enqueue(str(job_id))
+        except Exception as exc:
+            Job.objects.filter(pk=job_id, task_id=claim).update(task_id="")
+            logger.warning("queue still unreachable (%s); %s waits", type(exc).__name__, job_id)
+            break
+        Job.objects.filter(pk=job_id).update(task_id=str(result.id))
+        handed += 1
+    if handed:
+        logger.info("%d stranded job(s) queued again", handed)
+    return handed
+
+
 def execute(job_id: str) -> Job:
-    """Run a job now, in this process: what the worker does for each queued job."""
+    """Run a job now, in this process: what the worker does for each queued job. Taking the
+    job is one conditional update, so a job queued twice (re-enqueued after a queue outage)
+    still runs once."""
+    started = timezone.now()
+    taken = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=started, worker=CURRENT_WORKER[0]
+    )
     job = Job.objects.get(pk=job_id)
-    if job.status != JobStatus.QUEUED:
+    if not taken:
         logger.warning("job %s is %s, not queued; skipped", job_id, job.status)
         return job
-    job.status, job.started_at = JobStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
     _title, handler = _KINDS[job.kind]
     context = JobContext(job)
     try:

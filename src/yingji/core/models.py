@@ -147,6 +147,7 @@ class Job(models.Model):
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(_("worker"), max_length=64, blank=True)  # who runs or ran it
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -21,7 +21,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, require
-from yingji.core.schemas import Strict
+from yingji.core.schemas import Id, Strict
 from yingji.core.scoping import scope
 from yingji.enforcement import selectors
 from yingji.enforcement.code_public_views import TOKEN, public_url
@@ -47,7 +47,7 @@ class CodeQuery(Schema):
 
 
 class RefreshIn(Strict):
-    enterprises: list[int] = Field(..., min_length=1, max_length=MAX_REFRESH)
+    enterprises: list[Id] = Field(..., min_length=1, max_length=MAX_REFRESH)
 
 
 class RepairIn(Strict):

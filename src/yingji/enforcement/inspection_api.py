@@ -11,7 +11,6 @@ unknown field is 422, as is an unknown multipart field.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Final
 from urllib.parse import quote
@@ -21,8 +20,9 @@ from django.utils import timezone
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
 
 from yingji.core.errors import InvalidInput, NotFound
+from yingji.core.openapi import file_response
 from yingji.core.photos import open_photo
-from yingji.core.schemas import Strict
+from yingji.core.schemas import Id, IsoDate, Strict
 from yingji.enforcement.models import EnforcementDocument, InspectionTask
 from yingji.enforcement.services import documents, inspections
 from yingji.enforcement.services.inspections.tasks import MAX_CREW
@@ -52,8 +52,8 @@ class TaskIn(Strict):
     kind: str = Field(..., max_length=12, description="complaint or follow_up")
     enterprise: int = Field(..., ge=1, le=MAX_PK)
     item: int = Field(..., ge=1, le=MAX_PK)
-    inspectors: list[int] = Field(..., min_length=2, max_length=MAX_CREW)
-    due_on: dt.date
+    inspectors: list[Id] = Field(..., min_length=2, max_length=MAX_CREW)
+    due_on: IsoDate
 
 
 class StartIn(Strict):
@@ -97,7 +97,7 @@ class SignatureIn(Strict):
 
 class DocumentIn(Strict):
     kind: str = Field(..., max_length=14, description="site_record, rectify_order or review")
-    rectify_by: dt.date | None = None
+    rectify_by: IsoDate | None = None
     instruction: str = Field("", max_length=TEXT_MAX)
     place: str = Field("", max_length=200)
     present_person: str = Field("", max_length=50)
@@ -330,7 +330,11 @@ def get_document(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> 
     return document_item(document) | {"content": document.content, "signers": signers}
 
 
-@router.get("/documents/{int:pk}.pdf", summary="The document as issued (PDF)")
+@router.get(
+    "/documents/{int:pk}.pdf",
+    summary="The document as issued (PDF)",
+    openapi_extra=file_response("The signed document (PDF)", "application/pdf"),
+)
 def document_pdf(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> HttpResponse:
     document = documents.get_document(request.user, pk)
     return _file(
@@ -338,7 +342,11 @@ def document_pdf(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> 
     )
 
 
-@router.get("/documents/{int:pk}.docx", summary="The document as Word, from the stored content")
+@router.get(
+    "/documents/{int:pk}.docx",
+    summary="The document as Word, from the stored content",
+    openapi_extra=file_response("The document (.docx)", DOCX),
+)
 def document_docx(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> HttpResponse:
     document = documents.get_document(request.user, pk)
     return _file(documents.docx_bytes(document), documents.filename(document, "docx"), DOCX)

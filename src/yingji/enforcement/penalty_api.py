@@ -18,7 +18,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from yingji.core.errors import InvalidInput
 from yingji.core.permissions import Cap, require
-from yingji.core.schemas import Page, Strict, paged
+from yingji.core.schemas import IsoDate, Page, Strict, paged
 from yingji.enforcement import penalty_forms as forms
 from yingji.enforcement import selectors
 from yingji.enforcement.models import DiscretionRule, PenaltyCase, Publication
@@ -52,25 +52,25 @@ class CaseIn(Strict):
     finding: int | None = Field(None, ge=1, le=MAX_PK)
     rule: int = Field(..., ge=1, le=MAX_PK, description="the discretion row cited")
     facts: str = Field(..., max_length=penalties.FACTS_MAX)
-    filed_on: dt.date | None = None
+    filed_on: IsoDate | None = None
 
 
 class NotifyIn(Strict):
     amount: Amount = Field(..., description="proposed fine, yuan")
     other_measures: str = Field("", max_length=penalties.MEASURES_MAX)
-    notified_on: dt.date | None = None
+    notified_on: IsoDate | None = None
 
 
 class DecideIn(Strict):
     decision_number: str = Field(..., max_length=penalties.NUMBER_MAX)
     amount: Amount = Field(..., description="fine, yuan")
     other_measures: str | None = Field(None, max_length=penalties.MEASURES_MAX)
-    decided_on: dt.date | None = None
+    decided_on: IsoDate | None = None
 
 
 class PayIn(Strict):
     payment: str = Field(..., max_length=10, description="paid or deferred")
-    paid_on: dt.date | None = None
+    paid_on: IsoDate | None = None
     note: str = Field("", max_length=500)
 
 
@@ -88,7 +88,7 @@ class ReasonIn(Strict):
 
 
 class DueQuery(Schema):
-    start: dt.date = Field(..., alias="from", description="inspection or decision date")
+    start: IsoDate = Field(..., alias="from", description="inspection or decision date")
     days: int = Field(calendar.PUBLICATION_LIMIT, ge=0, le=calendar.MAX_DAYS)
 
 

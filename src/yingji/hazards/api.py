@@ -24,6 +24,7 @@ from pydantic import ConfigDict
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.permissions import Cap, require
 from yingji.core.photos import open_photo
+from yingji.core.schemas import IsoDate
 from yingji.hazards import selectors
 from yingji.hazards.models import (
     OPEN_STATES,
@@ -112,7 +113,7 @@ class TransitionIn(Strict):
     grade: Grade | None = None
     category: Category | None = None
     criterion: int | None = Field(None, ge=1, le=MAX_PK)
-    deadline: dt.date | None = None
+    deadline: IsoDate | None = None
     responsible_unit: str | None = Field(None, max_length=100)
     responsible_person: str | None = Field(None, max_length=50)
     responsible_phone: str | None = Field(None, max_length=11)
@@ -120,13 +121,13 @@ class TransitionIn(Strict):
     plan_measures: str | None = Field(None, max_length=TEXT_MAX)
     plan_funding: str | None = Field(None, max_length=TEXT_MAX)
     plan_organisation: str | None = Field(None, max_length=TEXT_MAX)
-    plan_deadline: dt.date | None = None
+    plan_deadline: IsoDate | None = None
     plan_safety: str | None = Field(None, max_length=TEXT_MAX)
     rectification_note: str | None = Field(None, max_length=TEXT_MAX)
 
 
 class SuperviseIn(Strict):
-    deadline: dt.date
+    deadline: IsoDate
     office: str = Field("", max_length=100, description="default: the level's 安委办")
     published: bool = False
 

@@ -145,6 +145,10 @@ class HiddenHazard(Located):
             models.Index(fields=["region_path", "state", "grade"], name="hazard_queue"),
             models.Index(fields=["enterprise", "state"], name="hazard_enterprise"),
             models.Index(fields=["reported_at"], name="hazard_reported"),
+            # A tab's count (state = x within the jurisdiction) reads only its own entries.
+            models.Index(fields=["state", "region_path"], name="hazard_state_scope"),
+            # The table's version for the counts kept by core.tablecache (max(updated_at)).
+            models.Index(fields=["updated_at"], name="hazard_updated"),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,12 @@ to five years; and the monthly trend. The caller's jurisdiction only: a region o
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from yingji.core.schemas import IsoDate
 from yingji.core.scoping import region_for
 from yingji.hazards import stats
 from yingji.kernels import codes
@@ -24,8 +24,8 @@ router = Router(tags=["hazards"])
 
 
 class PeriodQuery(Schema):
-    start: dt.date | None = Field(None, description="YYYY-MM-DD; default: 1 January this year")
-    end: dt.date | None = Field(None, description="YYYY-MM-DD (inclusive); default: today")
+    start: IsoDate | None = Field(None, description="YYYY-MM-DD; default: 1 January this year")
+    end: IsoDate | None = Field(None, description="YYYY-MM-DD (inclusive); default: today")
     region: str = Field(
         "", max_length=12, description="Region code (2–12 digits); default: your jurisdiction"
     )

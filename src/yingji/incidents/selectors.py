@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -103,11 +103,20 @@ def filtered(
 
 
 def overdue_ids(incidents: Iterable[Incident], now: dt.datetime | None = None) -> set[int]:
-    """The open incidents with a time limit passed and not met: one query per open incident
-    (its last report), for a page of rows; receipts should be prefetched."""
+    """The open incidents with a time limit passed and not met, for a page of rows (one
+    query for their last reports); receipts should be prefetched."""
     now = now or timezone.now()
+    rows = list(incidents)
+    # The last report of every open incident in one query, not one query per incident.
+    opened = [i.pk for i in rows if i.status == Status.OPEN]
+    last = dict(
+        Report.objects.filter(incident_id__in=opened).order_by().values("incident_id")
+        .annotate(at=Max("at")).values_list("incident_id", "at")
+    ) if opened else {}  # fmt: skip
+    for incident in rows:
+        incident.__dict__[deadlines.LAST_REPORT_AT] = last.get(incident.pk)
     late = set()
-    for incident in incidents:
+    for incident in rows:
         if incident.status != Status.OPEN:
             continue
         if any(limit.done_at is None and now > limit.due and limit.what != deadlines.WINDOW

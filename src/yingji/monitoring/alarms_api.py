@@ -15,13 +15,13 @@ alarm has one shape everywhere.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, field_validator
 
+from yingji.core.schemas import IsoDateTime
 from yingji.monitoring import services
 from yingji.monitoring.models import Disposition, Rule
 from yingji.monitoring.selectors import (
@@ -50,8 +50,8 @@ class AlarmQuery(Schema):
     sensor: str = Field("", max_length=48, description="sensor code")
     station: str = Field("", max_length=40, description="station code")
     region: str = Field("", max_length=12, description="region code (2–12 digits)")
-    since: dt.datetime | None = Field(None, description="started at or after (ISO 8601)")
-    until: dt.datetime | None = Field(None, description="started before (ISO 8601)")
+    since: IsoDateTime | None = Field(None, description="started at or after (ISO 8601)")
+    until: IsoDateTime | None = Field(None, description="started before (ISO 8601)")
     q: str = Field("", max_length=60, description="words of the sensor, station or detail")
     order: str = Field("newest", max_length=10, description="newest, or priority (the queue)")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)

@@ -24,9 +24,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from yingji.core.errors import InvalidInput
+from yingji.core.schemas import ErrorOut
 from yingji.monitoring import payloads
 from yingji.monitoring.ingest import POLICY, ingest
-from yingji.monitoring.payloads import MAX_BYTES, MAX_ROWS, TooLarge
+from yingji.monitoring.payloads import CSV_TYPES, MAX_BYTES, MAX_ROWS, TooLarge
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "router"]  # the limits live with the parser (payloads)
 
@@ -55,15 +57,46 @@ class IngestRefused(IngestOut):
     field: str | None
 
 
+READING = {
+    "type": "object",
+    "properties": {
+        "sensor": {"type": "string"},
+        "ts": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        "value": {"type": "number"},
+    },
+    "required": ["sensor", "ts", "value"],
+}
+BODY = {
+    "required": True,
+    "content": {
+        payloads.JSON: {
+            "schema": {
+                "type": "object",
+                "properties": {"readings": {"type": "array", "items": READING}},
+                "required": ["readings"],
+                "additionalProperties": False,
+            }
+        },
+        CSV_TYPES[0]: {"schema": {"type": "string", "description": "header: sensor,ts,value"}},
+    },
+}
+
+
 @router.post(
     "/readings",
-    response={200: IngestOut, 422: IngestRefused},
+    response={200: IngestOut, 413: ErrorOut, 415: ErrorOut, 422: IngestRefused | ErrorOut},
     summary="Ingest a batch of sensor readings (JSON or CSV)",
+    openapi_extra={"requestBody": BODY},
 )
 def post_readings(request: HttpRequest) -> Status[dict[str, Any]]:
-    rows = _rows(request)
+    body: dict[str, Any] = {"accepted": 0, "duplicates": 0, "rejected": [], "rejected_count": 0,
+                            "policy": POLICY}  # fmt: skip
+    try:
+        rows = _rows(request)
+    except InvalidInput as exc:  # unreadable as a batch: still the documented refusal shape
+        return Status(422, {**exc.as_dict(), **body})
     result = ingest(request.user, rows)
-    body: dict[str, Any] = {
+    body = {
         "accepted": result.accepted,
         "duplicates": result.duplicates,
         "rejected": result.rejected[:MAX_LISTED],

@@ -56,6 +56,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from yingji.core import metrics
 from yingji.core.errors import Forbidden
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import jurisdiction_of
@@ -179,6 +180,9 @@ def ingest(
             _note_latest(checked.latest)
             _judge([sensor for sensor, _, _ in checked.latest])
         result.duplicates = len(checked.rows) - result.accepted
+    metrics.count_readings(
+        accepted=result.accepted, duplicates=result.duplicates, refused=len(result.rejected)
+    )
     return result
 
 
@@ -189,6 +193,10 @@ def _judge(sensor_ids: list[int]) -> None:
         with transaction.atomic():
             evaluation.evaluate(sensor_ids)
     except Exception:  # the readings stay; the sweep retries the pending ones
+        # Unless the savepoint could not be undone, or not even made (the connection was
+        # lost): then the readings cannot be committed, and the caller must not be told so.
+        if transaction.get_rollback() or not connection.is_usable():
+            raise
         logger.exception(
             "alarm evaluation failed for %d sensors; the sweep will retry", len(sensor_ids)
         )

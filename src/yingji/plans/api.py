@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from yingji.core.openapi import file_response
 from yingji.incidents import catalogue
 from yingji.plans import selectors, services
 from yingji.plans.models import Activation, Plan
@@ -217,7 +218,11 @@ def plan_version(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> 
     return Status(201, detail(services.new_version(request.user, pk)))  # type: ignore[arg-type]
 
 
-@router.get("/{int:pk}/plan.docx", summary="The plan as a Word document", response={200: str})
+@router.get(
+    "/{int:pk}/plan.docx",
+    summary="The plan as a Word document",
+    openapi_extra=file_response("The plan (.docx)", DOCX),
+)
 def plan_docx(request: HttpRequest, pk: int = Path(..., ge=1, le=MAX_PK)) -> HttpResponse:
     plan, content = export.plan_docx(request.user, pk)  # type: ignore[arg-type]
     response = HttpResponse(content, content_type=DOCX)

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from yingji.core.schemas import IsoDate
 from yingji.registry import services
 from yingji.registry.models.depot import StockItem, StockMovement
 
@@ -46,7 +47,7 @@ class ItemIn(Schema):
     quantity: Decimal = Field(..., description="Received now, with an initial 入库 line")
     reason: str = Field(..., max_length=200)
     batch: str = Field("", max_length=50)
-    expires_on: dt.date | None = None
+    expires_on: IsoDate | None = None
 
 
 class ItemOut(Schema):

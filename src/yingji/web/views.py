@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.contrib.auth import views as auth_views
@@ -10,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from yingji.core import health
+from yingji.core import faults, health
 from yingji.kernels import codes
 from yingji.regions import selectors as region_selectors
 from yingji.web.forms import SignInForm
@@ -40,6 +41,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if healthy else 503)
 
 
+@never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (no database, no session). The load benchmark's baseline:
+    the whole middleware stack and nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -67,6 +75,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # a database outage or a full disk met outside a view (e.g. saving the session after the
+    # response): the same 503/507 as inside one
+    exc = sys.exc_info()[1]
+    fault = faults.response_for(request, exc) if exc is not None else None
+    if fault is not None:
+        return fault
     if request.path.startswith("/api/"):
         return JsonResponse(
             {

@@ -28,6 +28,7 @@ from python_calamine import CalamineWorkbook
 from yingji.accidents.models import RegionEconomy
 from yingji.core import audit
 from yingji.core.errors import InvalidInput
+from yingji.core.files import check_unpacked_size
 from yingji.core.permissions import Cap, require
 from yingji.core.scoping import Jurisdiction, jurisdiction_of
 from yingji.kernels import codes
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     Actor = User | AnonymousUser
 
 MAX_BYTES: Final = 2 * 1024 * 1024
+MAX_UNPACKED_BYTES: Final = 50 * 1024 * 1024
 MAX_ROWS: Final = 10_000
 MAX_GDP: Final = Decimal(50_000)  # 亿元: five times Hangzhou's; a county never comes close
 FIRST_YEAR: Final = 1978
@@ -125,6 +127,7 @@ def _table(content: bytes) -> list[list[str]]:
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidInput("file: old Excel (.xls) is not read; save as .xlsx or CSV", field="file")
     if content.startswith(b"PK\x03\x04"):
+        check_unpacked_size(content, MAX_UNPACKED_BYTES)
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(content))
             grid = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)

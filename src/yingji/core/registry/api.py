@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from yingji.core import tablecache
 from yingji.core.errors import NotFound
 from yingji.core.registry import selectors, services
 from yingji.core.registry import spec as specs
@@ -57,7 +58,7 @@ def _describe(request: HttpRequest, spec: RegistrySpec) -> dict[str, Any]:
          "choices": c.choices}
         for c in spec.columns
     ]  # fmt: skip
-    count = selectors.records(request.user, spec).count()
+    count = tablecache.count(selectors.records(request.user, spec))
     return {"name": spec.name, "title": spec.title, "count": count, "fields": fields,
             "filters": list(spec.filters), "sort": list(spec.sort)}  # fmt: skip
 
@@ -104,7 +105,7 @@ class _Lazy:
         self.queryset, self.convert = queryset, convert
 
     def __len__(self) -> int:
-        return int(self.queryset.count())
+        return tablecache.count(self.queryset)
 
     def count(self) -> int:
         return len(self)

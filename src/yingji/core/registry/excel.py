@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from yingji.core import exports
 from yingji.core.errors import InvalidInput
+from yingji.core.files import check_unpacked_size, write_atomic
 from yingji.core.registry import selectors
 from yingji.core.registry.spec import RegistrySpec
 
@@ -30,6 +31,7 @@ LISTS_SHEET = "选项"
 FIRST_DATA_ROW = 3  # row 1: labels, row 2: field keys
 MAX_ROWS = 500_000
 MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES = 600 * 1024 * 1024  # 500,000 rows of a wide registry unpack to ~400 MB
 RED = PatternFill("solid", fgColor="F8D7DA")
 GREY = Font(color="808080", italic=True)
 
@@ -74,6 +76,7 @@ def read(spec: RegistrySpec, content: bytes) -> list[tuple[int, dict[str, Any]]]
     """``[(row number, {field: cell value})]`` of the data rows (empty rows skipped)."""
     if len(content) > MAX_FILE_BYTES:
         raise InvalidInput(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB", field="file")
+    check_unpacked_size(content, MAX_UNPACKED_BYTES)
     try:  # calamine (Rust) reads about 10× faster than openpyxl: 100,000 rows in seconds
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         name = DATA_SHEET if DATA_SHEET in book.sheet_names else book.sheet_names[0]
@@ -193,9 +196,10 @@ def imports_dir() -> Path:
 
 
 def save_upload(content: bytes, name: str) -> Path:
-    """Keep an uploaded workbook in the data directory for a background import."""
+    """Keep an uploaded workbook in the data directory for a background import (written
+    atomically: a full disk leaves no half-written workbook for the job to choke on)."""
     path = imports_dir() / name
-    path.write_bytes(content)
+    write_atomic(path, content)
     return path
 
 

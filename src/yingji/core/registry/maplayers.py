@@ -26,6 +26,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.params import P, QueryEx
 
+from yingji.core import tablecache
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.params import parse_bbox
 from yingji.core.permissions import Cap, has
@@ -116,7 +117,7 @@ def layers(request: HttpRequest) -> list[dict[str, Any]]:
             "name": spec.name,
             "title": str(spec.map_layer.title),
             "color": spec.map_layer.color,
-            "count": _located(selectors.records(request.user, spec)).count(),
+            "count": tablecache.count(_located(selectors.records(request.user, spec))),
             "list_url": reverse("registry-list", kwargs={"name": spec.name}),
         }
         for spec in map_specs()
@@ -147,11 +148,23 @@ def layer(
 def layer_geojson(actor: Any, spec: RegistrySpec, view: View) -> dict[str, Any]:
     """The GeoJSON FeatureCollection of ``spec``'s rows in ``view`` that ``actor`` may see."""
     min_lon, min_lat, max_lon, max_lat = view.bbox
-    rows = selectors.records(actor, spec).filter(
-        lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat
-    )
+    scoped = selectors.records(actor, spec)
     fields = popup_fields(spec)
-    # A bounded probe instead of COUNT(*): it decides the mode without counting 500,000 rows,
+    # Every located row of the jurisdiction as (pk, lon, lat), kept while the table is
+    # unchanged (500,000 enterprises take a second to read); the view is cut from it here.
+    everything = tablecache.points(_located(scoped))
+    if everything is not None:
+        lon, lat = everything[:, 1], everything[:, 2]
+        inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+        table = everything[inside]
+        if len(table) <= POINT_LIMIT:
+            ids = [int(pk) for pk in table[:, 0]]
+            mode, features = "points", _points_of(spec, fields, scoped, ids)
+        else:
+            mode, features = "clusters", _clusters(spec, fields, scoped, table, view)
+        return _collection(spec, fields, view, mode=mode, features=features, count=len(table))
+    rows = scoped.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+    # A bounded probe instead of COUNT(*): it decides the mode without counting every row,
     # and the cluster path counts for free when it reads the points.
     coordinates = rows.order_by().values_list("pk", "lon", "lat")
     if len(coordinates[: POINT_LIMIT + 1]) <= POINT_LIMIT:
@@ -161,6 +174,13 @@ def layer_geojson(actor: Any, spec: RegistrySpec, view: View) -> dict[str, Any]:
         table = np.array(list(coordinates), dtype=np.float64).reshape(-1, 3)
         mode, features = "clusters", _clusters(spec, fields, rows, table, view)
         count = len(table)
+    return _collection(spec, fields, view, mode=mode, features=features, count=count)
+
+
+def _collection(
+    spec: RegistrySpec, fields: Sequence[PopupField], view: View, *, mode: str,
+    features: list[dict[str, Any]], count: int,
+) -> dict[str, Any]:  # fmt: skip
     return {
         "type": "FeatureCollection",
         "layer": spec.name,
@@ -197,9 +217,20 @@ def _clusters(
                 {"cluster": True, "count": int(found.count[i]), "bounds": bounds},
             )
         )
-    for start in range(0, len(single_ids), ID_CHUNK):
-        chunk = rows.filter(pk__in=single_ids[start : start + ID_CHUNK]).order_by()
+    features.extend(_points_of(spec, fields, rows, single_ids))
+    return features
+
+
+def _points_of(
+    spec: RegistrySpec, fields: Sequence[PopupField], rows: QuerySet[Any], ids: list[int]
+) -> list[dict[str, Any]]:
+    """The point features of the rows ``ids`` among ``rows``, in chunks of :data:`ID_CHUNK`,
+    ordered by id as :func:`_points` orders them."""
+    features: list[dict[str, Any]] = []
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = rows.filter(pk__in=ids[start : start + ID_CHUNK]).order_by()
         features.extend(_points(spec, fields, chunk))
+    features.sort(key=lambda f: f["id"])
     return features
 
 

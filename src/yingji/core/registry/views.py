@@ -7,13 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingji.core import jobs
+from yingji.core import jobs, tablecache
 from yingji.core import selectors as core_selectors
 from yingji.core.errors import DomainError, Forbidden
 from yingji.core.permissions import Cap, has
@@ -46,7 +45,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
 def index(request: HttpRequest) -> HttpResponse:
     if not has(request.user, Cap.VIEW_REGISTRY):
         return _deny(request, _("Your roles do not include the registries."))
-    rows = [(s, selectors.records(request.user, s).count()) for s in specs.all_specs()]
+    rows = [(s, tablecache.count(selectors.records(request.user, s))) for s in specs.all_specs()]
     return render(request, "core/registry/index.html", {"rows": rows})
 
 
@@ -62,7 +61,9 @@ def list_view(request: HttpRequest, name: str) -> HttpResponse:
         messages.error(request, exc.message)
         params, queryset = {}, selectors.records(request.user, spec)
     refs = [c.name for c in spec.list_columns if c.kind in ("ref", "region")]
-    page = Paginator(queryset.select_related(*refs), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = tablecache.CountedPaginator(queryset.select_related(*refs), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = [(obj, [selectors.display_of_column(spec, c, obj) for c in spec.list_columns])
             for obj in page]  # fmt: skip
     context = {"spec": spec, "page": page, "rows": rows, "params": params,

@@ -22,7 +22,9 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 
+from yingji.core import exports
 from yingji.core.errors import DomainError, InvalidInput
+from yingji.core.files import check_unpacked_size
 from yingji.core.permissions import Cap, require
 from yingji.enforcement.models import InspectionItem
 from yingji.enforcement.services import lists
@@ -55,6 +57,7 @@ POINT_COLUMNS: Final = (
     ("basis", "依据"),
 )
 MAX_BYTES: Final = 5 * 2**20
+MAX_UNPACKED_BYTES: Final = 100 * 2**20
 MAX_ITEMS: Final = 2000
 MAX_ROWS: Final = 50_000
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,7 +100,7 @@ def export(found: Iterable[InspectionItem]) -> bytes:
         for index, width in enumerate(widths):
             target.column_dimensions[chr(65 + index)].width = width
     buffer = io.BytesIO()
-    book.save(buffer)
+    exports.no_formulas(book).save(buffer)
     return buffer.getvalue()
 
 
@@ -161,6 +164,7 @@ def read(
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]]]:
     if len(content) > MAX_BYTES:
         raise InvalidInput(f"The file is larger than {MAX_BYTES // 2**20} MB", field="file")
+    check_unpacked_size(content, MAX_UNPACKED_BYTES)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # zip, XML and format errors all mean "not a workbook"

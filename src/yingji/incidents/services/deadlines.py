@@ -47,6 +47,10 @@ class Limit:
         return (self.done_at or now) > self.due
 
 
+LAST_REPORT_AT: Final = "last_report_at"  # an attribute a caller may set on each incident
+_UNREAD: Final = object()
+
+
 def limits(incident: Incident) -> list[Limit]:
     """The incident's time limits: each level of the reporting chain and the next 续报."""
     received = {r.level: r.received_at for r in incident.receipts.all()}
@@ -66,7 +70,10 @@ def limits(incident: Incident) -> list[Limit]:
         closes = accidents.supplement_window_closes(incident.occurred_at, road_or_fire=short)
         out.append(Limit(WINDOW, _("补报 window (changes re-grade until)"), closes, None))
     if incident.status == Status.OPEN:
-        last = incident.reports.order_by("-at").values_list("at", flat=True).first()
+        # A list reads every row's last report in one query first (selectors.overdue_ids).
+        last = incident.__dict__.get(LAST_REPORT_AT, _UNREAD)
+        if last is _UNREAD:
+            last = incident.reports.order_by("-at").values_list("at", flat=True).first()
         if last is not None:
             out.append(
                 Limit("update", _("next 续报"), accidents.next_update_due(last, level), None)

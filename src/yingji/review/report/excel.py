@@ -14,6 +14,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
+from yingji.core import exports
 from yingji.review.report.gaps import kind_labels
 
 MAX_SHEET_ROWS = 1_000_000
@@ -305,5 +306,5 @@ def workbook(facts: dict[str, Any]) -> bytes:
         ],
     )
     out = io.BytesIO()
-    book.save(out)
+    exports.no_formulas(book).save(out)
     return out.getvalue()

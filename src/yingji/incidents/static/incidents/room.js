@@ -169,6 +169,8 @@
       }
       schedule(entry.kind);
       document.dispatchEvent(new CustomEvent("inc:entry", { detail: entry }));
+      /* per kind too, for hx-trigger (a [filter] there would need eval, which CSP forbids) */
+      document.dispatchEvent(new CustomEvent("inc:entry-" + entry.kind, { detail: entry }));
     });
   }
   if (list && list.dataset.streamUrl && window.EventSource) { connect(); }
