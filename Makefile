@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 VENDOR := src/yingji/web/static/vendor
 PYTEST_ARGS ?=
+# The unit suite runs on every core (pytest-xdist; one file's tests stay in one process).
+TEST_PROCS ?= auto
 # Settings for tooling that loads Django but serves nothing (migrations check, messages).
 CHECK_ENV := DJANGO_SETTINGS_MODULE=yingji.settings YINGJI_DATA_DIR=$(CURDIR)/var/check \
 	YINGJI_SECRET_KEY=tooling-only-key-not-used-to-sign-anything-0123456789
@@ -72,7 +74,7 @@ typecheck:
 	  $(filter-out %/services.py %/__init__.py %/apps.py %/models.py,$(wildcard src/yingji/simulation/*.py))
 
 test-unit:
-	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e" -n $(TEST_PROCS) --dist loadfile $(PYTEST_ARGS)
 
 test-e2e:
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)

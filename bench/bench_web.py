@@ -49,6 +49,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -362,8 +363,13 @@ def measure(args: argparse.Namespace, found: dict[str, Any], workdir: Path) -> d
         wrkmix.write_data(base_data, base)
 
         def wrk(data: Path, seconds: float, tag: str) -> dict[str, Any]:
-            return wrkmix.run_wrk(port, data, connections=args.connections, seconds=seconds,
+            group = server.pid if server is not None else None
+            before, children = cpu_ticks(group, db_name(args.database_url)), children_cpu()
+            done = wrkmix.run_wrk(port, data, connections=args.connections, seconds=seconds,
                                   out=workdir / f"{tag}.out")  # fmt: skip
+            after = cpu_ticks(group, db_name(args.database_url))
+            done["cpu_s"] = cpu_used(before, after, children_cpu() - children)
+            return done
 
         log(f"{args.warmup:g} s warm-up, then /livez, the mix and /livez again for "
             f"{args.duration:g} s each, {args.connections} connections, :{port}")  # fmt: skip
@@ -378,6 +384,46 @@ def measure(args: argparse.Namespace, found: dict[str, Any], workdir: Path) -> d
         if server is not None:
             stop_server(server)
     return {"mix": mix, "base": base, "runs": runs, "log_tail": tail, "env": env}
+
+
+def cpu_ticks(group: int | None, database: str) -> dict[int, tuple[str, int]]:
+    """CPU clock ticks so far of the server's processes (its process group) and of the
+    PostgreSQL backends serving ``database``, by pid."""
+    found: dict[int, tuple[str, int]] = {}
+    tag = f" {database} ".encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text(encoding="ascii", errors="replace")
+            command = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if group is not None and int(fields[2]) == group:
+            found[int(entry.name)] = ("web", ticks)
+        elif command.startswith(b"postgres:") and tag in command:
+            found[int(entry.name)] = ("postgres", ticks)
+    return found
+
+
+def children_cpu() -> float:
+    """CPU seconds of this script's finished children so far (wrk)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_used(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]],
+             wrk_s: float) -> dict[str, float]:  # fmt: skip
+    """CPU seconds spent between two :func:`cpu_ticks`. A process that ended in between is
+    not counted (with ``CONN_MAX_AGE`` a backend may live one request)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    used = {"web": 0.0, "postgres": 0.0, "wrk": round(wrk_s, 2)}
+    for pid, (kind, ticks) in after.items():
+        earlier = before.get(pid)
+        used[kind] += (ticks - (earlier[1] if earlier else 0)) / hz
+    return {k: round(v, 2) for k, v in used.items()}
 
 
 def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -399,6 +445,19 @@ def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def cpu_figures(run: dict[str, Any]) -> dict[str, Any]:
+    """CPU per request of a run, which a shared machine changes much less than req/s: the
+    server's processes, PostgreSQL's backends and wrk, and what two cores given to these
+    alone would serve at that cost (a projection, labelled as such)."""
+    used, requests = run["cpu_s"], max(1, len(run["records"]))
+    total = sum(used.values())
+    return {
+        "seconds": used,
+        "ms_per_request": {k: round(v / requests * 1000, 2) for k, v in used.items()},
+        "projected_rps_on_2_dedicated_cores": round(2 * requests / total) if total else None,
+    }
+
+
 def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, Any],
            done: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     result = wrkmix.phase(done["runs"]["mix"], done["mix"])
@@ -407,6 +466,7 @@ def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, 
     base_p99 = statistics.fmean(base[k]["overall"]["p99_ms"] for k in base)
     overall = result["overall"]
     worst = max(f["p99_ms"] for f in result["by_class"].values())
+    cpu = {k: cpu_figures(done["runs"][k]) for k in ("mix", "before", "after")}
     out = {
         "benchmark": "web",
         "params": {
@@ -424,9 +484,10 @@ def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, 
                           for ep in done["mix"]},
             "machine": machine(found, done["env"]),
         },
-        "results": result,
+        "results": {**result, "cpu": cpu["mix"]},
         "baseline": {"livez": base, "rps_mean": round(base_rps, 1),
-                     "p99_ms_mean": round(base_p99, 1)},
+                     "p99_ms_mean": round(base_p99, 1),
+                     "cpu": {"before": cpu["before"], "after": cpu["after"]}},
         "ratio": {"mix_rps_vs_livez": round(overall["rps"] / base_rps, 3),
                   "mix_p99_vs_livez_p99": round(overall["p99_ms"] / base_p99, 1),
                   "littles_law_mean_ms": round(args.connections / overall["rps"] * 1000, 1)},
@@ -448,6 +509,10 @@ def summary(out: dict[str, Any]) -> None:
     for cls, f in out["results"]["by_class"].items():
         log(f"  {cls:7} {f['rps']:6.1f} req/s  p50 {f['p50_ms']:7.1f}  p99 {f['p99_ms']:7.1f}  "
             f"max {f['max_ms']:7.1f} ms  not 2xx/3xx {f['non_2xx_3xx']}")  # fmt: skip
+    cpu = out["results"]["cpu"]["ms_per_request"]
+    log(f"  CPU per request: web {cpu['web']} ms, PostgreSQL {cpu['postgres']} ms, wrk "
+        f"{cpu['wrk']} ms; projected on 2 dedicated cores: "
+        f"{out['results']['cpu']['projected_rps_on_2_dedicated_cores']} req/s")  # fmt: skip
     met = out["targets"]["met"]
     log(f"targets: p99 ≤ {TARGET_P99_MS} ms in every class "
         f"{'met' if met['p99_every_class'] else 'NOT met'}; ≥ {TARGET_RPS} req/s "

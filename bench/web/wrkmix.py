@@ -137,7 +137,8 @@ def run_wrk(
     if wrk is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     env = {**os.environ, "YJ_WRK_DATA": str(data_file), "YJ_WRK_OUT": str(out)}
-    command = [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{seconds:g}s",
+    duration = f"{max(1, round(seconds))}s"  # wrk takes whole seconds
+    command = [wrk, "-t", str(connections), "-c", str(connections), "-d", duration,
                "--timeout", "60s", "-s", str(LUA), f"http://127.0.0.1:{port}"]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - wrk from PATH, fixed arguments
     if done.returncode != 0 or not out.is_file():

@@ -157,7 +157,10 @@ def points(queryset: QuerySet[Any]) -> np.ndarray[Any, np.dtype[np.float64]] | N
         return None
 
     def read() -> np.ndarray[Any, np.dtype[np.float64]]:
-        sql, params = plain.values_list("pk", "lon", "lat").query.sql_with_params()
+        try:
+            sql, params = plain.values_list("pk", "lon", "lat").query.sql_with_params()
+        except EmptyResultSet:  # .none()
+            return np.empty((0, 3), dtype=np.float64)
         with connections[plain.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
