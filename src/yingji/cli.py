@@ -104,7 +104,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             return 2
         from yingji.core import health
 
-        if health.queue_depth() is None:
+        if cfg.redis_url and health.queue_depth() is None:
             print(f"error: cannot reach Redis at {cfg.masked()['REDIS_URL']}", file=sys.stderr)
             return 2
     return 2 if cfg.errors else 0
