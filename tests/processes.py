@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,6 +102,43 @@ def build_database(env: dict[str, str]) -> None:
     ``migrate`` has nothing to do — and the real regions are loaded.
     """
     run_python(env, BUILD)
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], log_path: Path, *, log_level: str = "error"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `yingji serve` on a free loopback port with ``env``, its output in ``log_path``:
+    (base URL, process) once /healthz answers; killed (if still running) afterwards."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port),
+             "--log-level", log_level],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log_path)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=TIMEOUT)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited ({proc.returncode}): {log.read_text()[-1000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)  # polling a port that is not open yet: no event to wait on
+    pytest.fail("the server did not become healthy in time")
 
 
 def run_python(env: dict[str, str], script: str, stdin: str = "") -> str:

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.monitoring.test_durability import _wait_healthy
-from tests.processes import TIMEOUT, free_port, run_python
+from tests.processes import TIMEOUT, run_python, serving
 
 SETUP = """
 import json, os
@@ -50,17 +49,8 @@ def _call(url: str, token: str, body: dict[str, Any] | None = None) -> tuple[int
 def test_redis_down_keeps_the_web_up_and_the_job_safe(server_env, redis_server, tmp_path: Path):
     env = {**server_env, "REDIS_URL": redis_server.url}
     spec = json.loads(run_python(env, SETUP))
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        web = subprocess.Popen(
-            [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url, token = f"http://127.0.0.1:{port}", spec["token"]
-    worker = None
-    try:
-        _wait_healthy(url, web, log_path)
+    token = spec["token"]
+    with serving(env, tmp_path / "server.log", log_level="warning") as (url, web):
         assert _call(f"{url}/healthz", token)[1]["queue"] == {
             "status": "ok", "backend": "redis", "depth": 0,
         }  # fmt: skip
@@ -84,17 +74,16 @@ def test_redis_down_keeps_the_web_up_and_the_job_safe(server_env, redis_server, 
             [sys.executable, "-m", "yingji.cli", "worker"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            job = _call(f"{url}/api/jobs/{job['id']}", token)[1]
-            if job["status"] not in ("queued", "running"):
-                break
-            time.sleep(0.1)  # another process's progress: polled
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while time.monotonic() < deadline:
+                job = _call(f"{url}/api/jobs/{job['id']}", token)[1]
+                if job["status"] not in ("queued", "running"):
+                    break
+                time.sleep(0.1)  # another process's progress: polled
+        finally:
+            worker.kill()
+            worker.wait(timeout=TIMEOUT)
         assert job["status"] == "succeeded", job
         assert job["result"]["rows"] >= 0
         assert web.poll() is None  # the web process never went down
-    finally:
-        for proc in (worker, web):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=TIMEOUT)

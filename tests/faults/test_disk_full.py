@@ -25,7 +25,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -39,8 +38,8 @@ import pytest
 from PIL import Image
 
 from tests.monitoring.conftest import sensor_row, station_row
-from tests.monitoring.test_durability import SENSORS, SETUP, _wait_healthy
-from tests.processes import TIMEOUT, build_database, free_port, run_python
+from tests.monitoring.test_durability import SENSORS, SETUP
+from tests.processes import TIMEOUT, build_database, run_python, serving
 
 REQUIRE = "YINGJI_REQUIRE_DISK_FAULTS"
 HEADROOM = 16 * 1024 * 1024  # for the writes before the fault (WAL, photos)
@@ -121,23 +120,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def server(data_dir: Path, tmp_path: Path) -> Iterator[Server]:
     env = _env(data_dir)
-    port = free_port()
     log_path = tmp_path / "server.log"  # not on the full disk
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port), "--log-level", "error"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc, log_path)
-        yield Server(f"http://127.0.0.1:{port}", proc, env, data_dir, log_path)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=TIMEOUT)
-        log.close()
+    with serving(env, log_path) as (url, proc):
+        yield Server(url, proc, env, data_dir, log_path)
 
 
 @dataclass

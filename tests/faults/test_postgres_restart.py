@@ -18,8 +18,6 @@ import http.client
 import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -36,9 +34,8 @@ from tests.monitoring.test_durability import (
     THREADS,
     Load,
     _setup_network,
-    _wait_healthy,
 )
-from tests.processes import TIMEOUT, build_database, free_port, run_python
+from tests.processes import TIMEOUT, build_database, run_python, serving
 
 ACKED_BEFORE = 20  # batches answered 200 before the stop
 REFUSED_DURING = 12  # 503s seen while the database is down before it is started again
@@ -87,24 +84,9 @@ def pg_env(postgres: pgserver.PrivatePostgres, tmp_path: Path) -> dict[str, str]
 
 @pytest.fixture
 def server(pg_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Any, Path]]:
-    port = free_port()
     log_path = tmp_path / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port), "--log-level", "error"],
-        env=pg_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log_path)
+    with serving(pg_env, log_path) as (url, proc):
         yield url, proc, log_path
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=TIMEOUT)
-        log.close()
 
 
 def test_restarting_postgres_during_ingest_loses_no_acknowledged_reading(

@@ -16,8 +16,6 @@ import http.client
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -30,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.monitoring.conftest import XIHU_STATION, sensor_row, station_row
-from tests.processes import TIMEOUT, free_port, run_python
+from tests.processes import TIMEOUT, run_python, serving
 
 SENSORS = [f"{XIHU_STATION}-R{n}" for n in range(1, 6)]
 THREADS = 4
@@ -69,23 +67,8 @@ print(json.dumps(list(Reading.objects.values_list("sensor__code", "value"))))
 
 @pytest.fixture
 def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    port = free_port()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port), "--log-level", "error"],
-        env=server_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, tmp_path / "server.log")
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=TIMEOUT)
-        log.close()
+    with serving(server_env, tmp_path / "server.log") as running:
+        yield running
 
 
 @pytest.mark.slow
@@ -181,17 +164,3 @@ def _setup_network(env: dict[str, str]) -> str:
         "sensors": [sensor_row(code) for code in SENSORS],
     }
     return str(json.loads(run_python(env, SETUP, stdin=json.dumps(spec)))["token"])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited ({proc.returncode}): {log.read_text()[-1000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)  # polling a port that is not open yet: no event to wait on
-    pytest.fail("the server did not become healthy in time")
