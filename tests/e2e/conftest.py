@@ -65,6 +65,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         YINGJI_DATA_DIR=str(data_dir),
         YINGJI_SECRET_KEY=secrets.token_urlsafe(40),
         YINGJI_PUBLIC_URL=f"http://127.0.0.1:{port}",  # links in messages and QR codes
+        # The suite signs in dozens of demo users from one address within a minute, more than
+        # the per-address sign-in limit allows (20/min: tests/core/test_ratelimit.py).
+        YINGJI_RATE_LOGIN="0",
     )
     SERVER_ENV.clear()
     SERVER_ENV.update(env)  # for tests that must read the server's database (a reply token)
