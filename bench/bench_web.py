@@ -3,8 +3,8 @@
 The province-scale demo (``yingji demo --no-serve --scale province``: 500,000 enterprises and
 the rest of the demo) plus a typhoon replay over 台州 (``yingji simulate typhoon --scale
 small``: warnings, 叫应, incidents — the demo alone has none) in a PostgreSQL database of its
-own, served by ``yingji serve --workers 2`` (uvicorn, ASGI) on a free loopback port and driven
-by wrk with 64 concurrent clients (64 threads of one connection each, ``bench/web/mix.lua``).
+own, served by ``yingji serve --workers 2 --threads 4`` (gunicorn) on a free loopback port and
+driven by wrk with 64 concurrent clients (64 threads of one connection each, ``mix.lua``).
 The mix (``bench/web/wrkmix.py``), by share of requests:
 
 - one-map 25 %: the page ``/`` and what its script fetches — the county and city boundaries,
@@ -259,11 +259,11 @@ def request(port: int, method: str, path: str, headers: dict[str, str] | None = 
         conn.close()
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -> Any:
+def start_server(env: dict[str, str], port: int, workers: int, threads: int, log_path: Path) -> Any:
     with log_path.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
             [*YINGJI, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--log-level", "warning"],
+             "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 90
@@ -281,7 +281,7 @@ def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -
 
 def stop_server(proc: Any) -> None:
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # uvicorn and its worker processes
+        os.killpg(proc.pid, signal.SIGTERM)  # gunicorn and its worker processes
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -337,15 +337,6 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def http_stack(env: dict[str, str]) -> dict[str, bool]:
-    """Whether uvicorn will find httptools and uvloop (its fast HTTP parser and event loop)."""
-    code = ("import importlib.util as u, json; print(json.dumps("
-            "{m: bool(u.find_spec(m)) for m in ('httptools', 'uvloop')}))")  # fmt: skip
-    command = [sys.executable, "-c", code]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603 - this interpreter, fixed code
-    return dict(json.loads(done.stdout))
-
-
 def measure(args: argparse.Namespace, found: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Warm-ups, then /livez, the mix and /livez again; the three wrk runs."""
     from yingji.demo import DEMO_PASSWORD  # noqa: PLC0415 - Django is set up by collect()
@@ -353,7 +344,11 @@ def measure(args: argparse.Namespace, found: dict[str, Any], workdir: Path) -> d
     mix, base = wrkmix.endpoints(found), [wrkmix.Endpoint("baseline.livez", ["/livez"])]
     port = args.server or free_port()
     env = server_env(args)
-    server = None if args.server else start_server(env, port, args.workers, workdir / "log")
+    server = (
+        None
+        if args.server
+        else start_server(env, port, args.workers, args.threads, workdir / "log")
+    )
     try:
         cookie = login(port, args.user, DEMO_PASSWORD)
         smoke(port, mix, cookie, found)
@@ -428,7 +423,7 @@ def cpu_used(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int
 
 def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     import django  # noqa: PLC0415 - set up by collect()
-    import uvicorn  # noqa: PLC0415
+    import gunicorn  # noqa: PLC0415
 
     with open("/proc/cpuinfo", encoding="utf-8") as info:
         cpu = next((line.split(":", 1)[1].strip() for line in info
@@ -439,7 +434,7 @@ def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
         "cores": os.cpu_count(), "cpu": cpu, "load_avg_1m": round(os.getloadavg()[0], 2),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(), "django": django.get_version(),
-        "uvicorn": uvicorn.__version__, "uvicorn_finds": http_stack(env),
+        "gunicorn": gunicorn.__version__, "server": "yingji serve (gunicorn gthread, WSGI)",
         "postgresql": found["postgresql"],
         "wrk": ((version.stdout or version.stderr).splitlines() or [""])[0],
     }  # fmt: skip
@@ -475,8 +470,9 @@ def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, 
             "prepare_steps_s": prepared.get("steps_s"), "prepared_reused": prepared["reused"],
             "settings": "proposed (bench/web/proposed_settings.py)" if args.proposed
             else "project", "db_pool_per_process": args.db_pool if args.proposed else None,
-            "web_workers": args.workers, "connections": args.connections,
-            "wrk_threads": args.connections, "seconds": args.duration, "warmup_s": args.warmup,
+            "web_workers": args.workers, "web_threads": args.threads,
+            "connections": args.connections, "wrk_threads": args.connections,
+            "seconds": args.duration, "warmup_s": args.warmup,
             "user": args.user, "class_weights_pct": wrkmix.CLASS_WEIGHTS,
             "ingest_batch": wrkmix.INGEST_BATCH, "ingest_tokens": TOKENS,
             "rate_limits": "defaults (ingest 6000/min per token, login 20/min per address)",
@@ -533,6 +529,7 @@ def main() -> None:
     add("--warmup", type=float, default=8, help="seconds of warm-up")
     add("--connections", type=int, default=64)
     add("--workers", type=int, default=2, help="yingji serve --workers")
+    add("--threads", type=int, default=4, help="yingji serve --threads")
     add("--user", default="zj_staff", help="the demo user pages are read as")
     add("--proposed", action="store_true", help="serve with bench/web/proposed_settings.py")
     add("--db-pool", type=int, default=8, metavar="N", help="pool size with --proposed")
@@ -542,7 +539,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="add DIR to the server's PYTHONPATH (e.g. where uvloop and httptools are)",
+        help="add DIR to the server's PYTHONPATH",
     )
     add(
         "--server",

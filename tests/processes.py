@@ -5,8 +5,10 @@ Registered for every test by ``tests/conftest.py`` (``pytest_plugins``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +44,7 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 # A fresh database for a process test in seconds instead of a minute (see build_database).
 BUILD = """
+import contextlib
 import os
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
@@ -115,15 +118,15 @@ def serving(
         proc = subprocess.Popen(
             [sys.executable, "-m", "yingji.cli", "serve", "--port", str(port),
              "--log-level", log_level],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log_path)
         yield url, proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError):  # the master and its worker processes
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=TIMEOUT)
 
 

@@ -1,4 +1,4 @@
-"""ASGI entry point (uvicorn)."""
+"""ASGI entry point, for ASGI servers; `yingji serve` runs :mod:`yingji.wsgi` (see yingji.serve)."""
 
 import os
 

@@ -197,24 +197,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()  # refuses to start on a bad configuration (e.g. no secret key)
-    import uvicorn
+    from yingji import serve
 
+    for name in ("workers", "threads", "timeout"):
+        if getattr(args, name) < 1:
+            raise CommandError(f"--{name} must be at least 1")
     _ensure_port_free(args.host, args.port)
     cfg = config.load()
     # the /metrics counters of all web processes; set before they import prometheus_client
     metrics = metrics_dir.prepare(cfg.data_dir, f"{args.host}:{args.port}")
     try:
-        uvicorn.run(
-            "yingji.asgi:application",
-            host=args.host,
-            port=args.port,
+        serve.run(
+            args.host,
+            args.port,
             workers=args.workers,
-            proxy_headers=True,
+            threads=args.threads,
             log_level=args.log_level,
-            # JSON logs: uvicorn's records go through the project's JSON formatter too
-            log_config=None if cfg.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
-            lifespan="off",
+            timeout=args.timeout,
         )
+    except ValueError as exc:  # FORWARDED_ALLOW_IPS
+        raise CommandError(str(exc)) from exc
     finally:
         metrics_dir.clear(metrics)
     return 0
@@ -412,10 +414,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the web server (ASGI, uvicorn)")
+    p = sub.add_parser("serve", help="run the web server (gunicorn: processes of threads)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1, help="processes (about one per core)")
+    p.add_argument("--threads", type=int, default=4, help="threads per process")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=120,
+        help="seconds a request may run before its process is replaced",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 

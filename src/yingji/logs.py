@@ -30,7 +30,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` (except
-# uvicorn's copy of the message with terminal colours).
+# the copy of the message with terminal colours that some servers add).
 _STANDARD: Final = frozenset(vars(logging.makeLogRecord({}))) | {
     "message",
     "asctime",

@@ -271,3 +271,64 @@ def test_a_parent_record_shows_by_name_without_a_query_per_row(
     first = body["features"][0]["properties"]
     assert first["popup"]["enterprise"] == "测试化工0"
     assert first["url"] == f"/registry/hazard_sources/{first['id']}/"
+
+
+def _labels(client: Client, **extra: str) -> list[str]:
+    return sorted(f["properties"]["label"] for f in get_layer(client, **extra).json()["features"])
+
+
+def test_a_view_asked_again_is_answered_from_memory_until_the_layer_changes(
+    client, xihu_staff, shelters, django_assert_max_num_queries
+):
+    """The duty room's screens ask for the same view again and again: the answer is kept and
+    only the table's version is read; an edit, a void or an Excel import shows at once."""
+    from yingji.core.registry import services
+
+    spec = specs.get("shelters")
+    client.force_login(xihu_staff)
+    assert _labels(client) == ["测试安置点1", "留下避灾安置中心"]
+    with django_assert_max_num_queries(6) as captured:  # session, user, roles, region, version
+        assert _labels(client) == ["测试安置点1", "留下避灾安置中心"]
+    kept = [q["sql"] for q in captured.captured_queries if "registry_shelter" in q["sql"]]
+    assert len(kept) == 1 and "MAX(" in kept[0]
+    first = Shelter.objects.get(name="测试安置点1")
+    services.update(actor=xihu_staff, spec=spec, pk=first.pk, data={"name": "灵隐安置点"})
+    assert _labels(client) == ["灵隐安置点", "留下避灾安置中心"]
+    row = {**services.selectors.values_of(spec, first), "name": "灵隐避灾安置点"}
+    services.import_rows(actor=xihu_staff, spec=spec, rows=[(2, row)])
+    assert _labels(client) == ["灵隐避灾安置点", "留下避灾安置中心"]
+    services.void(actor=xihu_staff, spec=spec, pk=first.pk, reason="拆除")
+    assert _labels(client) == ["留下避灾安置中心"]
+
+
+def test_kept_answers_follow_the_parent_the_popup_shows(client, xihu_staff):
+    """A hazard source's popup names its enterprise: renaming the enterprise shows at once."""
+    from yingji.registry.models.enterprise import Enterprise
+    from yingji.registry.models.hazard import HazardSource
+
+    region, path = "330106002000", "330106002"
+    company = Enterprise.objects.create(
+        credit_code="91330106MA2B00000U", name="西湖化工", scale="above", region_id=region,
+        region_path=path, lon=120.1, lat=30.25,
+    )  # fmt: skip
+    HazardSource.objects.create(
+        code="HS0001", name="储罐区", enterprise=company, people_within_500m=5,
+        region_id=region, region_path=path, lon=120.1, lat=30.25,
+    )  # fmt: skip
+    client.force_login(xihu_staff)
+
+    def popup() -> str:
+        answer = client.get("/api/map/layers/hazard_sources", {"bbox": HANGZHOU_BBOX, "zoom": "12"})
+        return answer.json()["features"][0]["properties"]["popup"]["enterprise"]
+
+    assert popup() == "西湖化工"
+    company.name = "西湖新材料"
+    company.save()  # a write moves updated_at (auto_now), as every service's does
+    assert popup() == "西湖新材料"
+
+
+def test_kept_answers_keep_apart_jurisdictions(client, xihu_staff, binjiang_staff, shelters):
+    client.force_login(xihu_staff)
+    assert _labels(client) == ["测试安置点1", "留下避灾安置中心"]
+    client.force_login(binjiang_staff)
+    assert _labels(client) == ["测试安置点3"]  # the same view, not 西湖's kept answer

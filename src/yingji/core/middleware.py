@@ -14,7 +14,7 @@ from yingji.core import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The peer address. Behind a proxy, deploy with uvicorn --proxy-headers."""
+    """The client's address (behind a trusted proxy, set by :mod:`yingji.proxyheaders`)."""
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -13,8 +13,10 @@ services saves rows, which moves ``updated_at`` (``auto_now``) or adds a row (a 
 ``max(pk)``), so the next request sees a new version and recomputes: the figure shown is the
 figure a fresh ``COUNT(*)`` would give. Two safety nets bound what a version cannot see — a
 write that bypasses ``updated_at`` (``QuerySet.update``), or two writers committing out of
-order: an entry is kept at most :data:`MAX_AGE` seconds, and only answers of at least
-:data:`MIN_ROWS` rows are kept at all (smaller ones are cheap, and always exact).
+order: an entry is kept at most :data:`MAX_AGE` seconds, and only counts of at least
+:data:`MIN_ROWS` rows are kept at all (smaller ones are cheap, and always exact). Point
+tables are kept whatever their size (a map view of a few thousand shelters would otherwise
+read them all on every pan), within :data:`MAX_TABLE_BYTES` per process.
 
 The version is read *before* the aggregate, so a write that commits in between makes the
 stored answer newer than its version, never older: the next request recomputes.
@@ -26,8 +28,8 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import numpy as np
 from django.core.exceptions import EmptyResultSet
@@ -39,17 +41,21 @@ from django.utils.functional import cached_property
 MIN_ROWS: Final = 20_000  # smaller answers are computed every time
 MAX_AGE: Final = 60.0  # seconds an entry may be used at most, even with an unchanged version
 MAX_ENTRIES: Final = 64  # counts kept per process
-MAX_TABLES: Final = 6  # point tables kept per process (12 MB each for 500,000 rows)
+MAX_TABLE_BYTES: Final = 96 * 2**20  # point tables kept per process (12 MB per 500,000 rows)
+MAX_ANSWER_BYTES: Final = 32 * 2**20  # encoded answers kept per process (see answer())
 
 T = TypeVar("T")
 Version = tuple[Any, ...]
 
 
 class _Memo:
-    """A small LRU of (version, stored at, value) under a lock (ASGI runs views in threads)."""
+    """A small LRU of (version, stored at, value) under a lock (views run in threads), of at
+    most ``size`` entries or, with ``weigh``, at most ``size`` in total of their weights."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weigh: Callable[[Any], int] = lambda _value: 1) -> None:
         self.size = size
+        self.weigh = weigh
+        self.total = 0
         self.items: OrderedDict[str, tuple[Version, float, Any]] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -60,31 +66,39 @@ class _Memo:
                 return None
             stored_version, stored_at, value = found
             if stored_version != version or time.monotonic() - stored_at > MAX_AGE:
-                del self.items[key]
+                self._drop(key)
                 return None
             self.items.move_to_end(key)
             return value
 
     def put(self, key: str, version: Version, value: Any) -> None:
         with self.lock:
+            if key in self.items:
+                self._drop(key)
             self.items[key] = (version, time.monotonic(), value)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            self.total += self.weigh(value)
+            while self.total > self.size and len(self.items) > 1:
+                self._drop(next(iter(self.items)))
+
+    def _drop(self, key: str) -> None:
+        self.total -= self.weigh(self.items.pop(key)[2])
 
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.total = 0
 
 
 _counts = _Memo(MAX_ENTRIES)
-_tables = _Memo(MAX_TABLES)
+_tables = _Memo(MAX_TABLE_BYTES, weigh=lambda table: int(table.nbytes))
+_answers = _Memo(MAX_ANSWER_BYTES, weigh=lambda answer: int(answer.size))
 
 
 def clear() -> None:
     """Forget everything kept (tests; a data reload)."""
     _counts.clear()
     _tables.clear()
+    _answers.clear()
 
 
 def _versioned(model: type[Model]) -> bool:
@@ -117,7 +131,7 @@ def _key(kind: str, queryset: QuerySet[Any]) -> str | None:
 
 def _memoised(
     memo: _Memo, kind: str, queryset: QuerySet[Any], compute: Callable[[], T], *,
-    size: Callable[[T], int], current: Version | None = None,
+    size: Callable[[T], int], current: Version | None = None, least: int | None = None,
 ) -> T:  # fmt: skip
     current = current or version(queryset.model, queryset.db)
     key = _key(kind, queryset) if current is not None else None
@@ -127,7 +141,7 @@ def _memoised(
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = compute()
-    if size(value) >= MIN_ROWS:
+    if size(value) >= (MIN_ROWS if least is None else least):
         memo.put(key, current, value)
     return value
 
@@ -149,8 +163,8 @@ def aggregate(
 
 def points(queryset: QuerySet[Any]) -> np.ndarray[Any, np.dtype[np.float64]] | None:
     """``(pk, lon, lat)`` of every row of ``queryset`` as an ``n × 3`` float array (pks are
-    exact as floats below 2**53), kept while the table is unchanged when it is large; None
-    when the table has no version (the caller then reads only what it needs)."""
+    exact as floats below 2**53), kept while the table is unchanged; None when the table has
+    no version (the caller then reads only what it needs)."""
     plain = queryset.order_by()
     current = version(plain.model, plain.db)
     if current is None:
@@ -166,7 +180,33 @@ def points(queryset: QuerySet[Any]) -> np.ndarray[Any, np.dtype[np.float64]] | N
             rows = cursor.fetchall()
         return np.array(rows, dtype=np.float64).reshape(-1, 3)
 
-    return _memoised(_tables, "points", plain, read, size=len, current=current)
+    return _memoised(_tables, "points", plain, read, size=len, current=current, least=0)
+
+
+class Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+A = TypeVar("A", bound=Sized)
+
+
+def answer(
+    kind: str, queryset: QuerySet[Any], compute: Callable[[], A], *,
+    depends: Sequence[type[Model]] = (), detail: str = "",
+) -> A:  # fmt: skip
+    """``compute()``, a whole answer built from ``queryset``'s rows (an encoded map layer for
+    one view), kept while neither ``queryset``'s table nor any of the ``depends`` tables it
+    also reads has changed; ``detail`` tells apart answers of the same rows (the view, the
+    language). Every answer is kept, within :data:`MAX_ANSWER_BYTES` per process, whatever
+    its size: it is as exact as its version (see the module). Not kept when a table has no
+    version."""
+    plain = queryset.order_by()
+    versions = [version(model, plain.db) for model in (plain.model, *depends)]
+    if any(v is None for v in versions):
+        return compute()
+    return _memoised(_answers, f"{kind}\x00{detail}", plain, compute, size=lambda _a: 1,
+                     current=tuple(versions), least=0)  # fmt: skip
 
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Router, Schema
 from ninja.params import P, QueryEx
 
@@ -33,7 +33,7 @@ from yingji.core.permissions import Cap, has
 from yingji.core.registry import selectors
 from yingji.core.registry import spec as specs
 from yingji.core.registry.spec import RegistrySpec
-from yingji.core.responses import compact_json
+from yingji.core.responses import Encoded, encoded_response
 from yingji.kernels import clusters as grid
 
 router = Router(tags=["map"])
@@ -142,7 +142,26 @@ def layer(
 ) -> HttpResponse:
     spec = _layer_spec(name)
     view = parse_view(bbox, zoom)
-    return compact_json(request, layer_geojson(request.user, spec, view), GEOJSON)
+    # The same view of the same rows is the same answer for everyone who sees those rows
+    # (the duty room's screens, leaders opening the province map): kept while the layer's
+    # table and the tables its popups read are unchanged.
+    answer = tablecache.answer(
+        "layer",
+        _located(selectors.records(request.user, spec)),
+        lambda: Encoded.of(layer_geojson(request.user, spec, view)),
+        depends=_popup_models(spec),
+        detail=f"{view.bbox!r}|{view.zoom!r}|{translation.get_language()}",
+    )
+    return encoded_response(request, answer, GEOJSON)
+
+
+def _popup_models(spec: RegistrySpec) -> list[type[models.Model]]:
+    """The models of the parent records a layer's labels and popups show."""
+    assert spec.map_layer is not None  # noqa: S101 - only layers reach here
+    names = [spec.label_field, *spec.map_layer.popup]
+    columns = [spec.by_name[n] for n in names if n in spec.by_name]
+    targets = [specs.get(c.ref) for c in columns if c.kind == "ref" and c.ref]
+    return [target.model for target in targets if target is not None]
 
 
 def layer_geojson(actor: Any, spec: RegistrySpec, view: View) -> dict[str, Any]:

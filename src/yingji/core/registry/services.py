@@ -193,7 +193,10 @@ def void(*, actor: User | AnonymousUser, spec: RegistrySpec, pk: Any, reason: st
     before = audit.snapshot(obj)
     obj.voided_at = timezone.now()  # type: ignore[attr-defined]
     obj.void_reason = reason.strip()[:200]  # type: ignore[attr-defined]
-    obj.save(update_fields=["voided_at", "void_reason"])
+    changed = ["voided_at", "void_reason"]
+    if _has_updated_at(spec):  # a void is a change: sorts by change and kept counts see it
+        changed.append("updated_at")
+    obj.save(update_fields=changed)
     _after_write(spec, [obj])
     audit.record(
         actor=actor,
@@ -360,6 +363,10 @@ def _entry(
     )  # fmt: skip
 
 
+def _has_updated_at(spec: RegistrySpec) -> bool:
+    return any(f.name == "updated_at" for f in spec.model._meta.concrete_fields)
+
+
 def _update_existing(
     actor: User | AnonymousUser | None,
     spec: RegistrySpec,
@@ -379,7 +386,14 @@ def _update_existing(
         objs.append(obj)
         entries.append(_entry(actor, spec, obj, "import", before, after=audit.snapshot(obj)))
     names = [c.name for c in spec.columns if c.name != spec.natural_key]
-    spec.model._default_manager.bulk_update(
-        objs, names + (["region_path"] if spec.located else []), batch_size=BATCH
-    )
+    if spec.located:
+        names.append("region_path")
+    if _has_updated_at(spec):
+        # bulk_update skips auto_now: set it, so lists sorted by change and the kept
+        # counts and map answers (core/tablecache.py) see the import at once
+        now = timezone.now()
+        for obj in objs:
+            obj.updated_at = now  # type: ignore[attr-defined]
+        names.append("updated_at")
+    spec.model._default_manager.bulk_update(objs, names, batch_size=BATCH)
     return entries
