@@ -34,10 +34,6 @@ Preparation takes many minutes, so the database (default ``yingji_bench`` on the
 cluster) and its data directory (default ``var/bench-web``) are kept and reused while the
 marker ``prepared.json`` there says the preparation completed; ``--fresh`` rebuilds both.
 A reused database is migrated first, so a new index reaches it.
-
-``--proposed`` serves with the settings this benchmark proposes for production
-(``bench/web/proposed_settings.py``: a connection pool, JIT and parallel query off for web
-connections, a synchronous middleware chain) instead of the project's, to compare the two.
 """
 
 from __future__ import annotations
@@ -67,7 +63,6 @@ import psycopg
 from web import wrkmix
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB = Path(__file__).resolve().parent / "web"
 YINGJI = [sys.executable, "-m", "yingji.cli"]
 DEFAULT_DB = "postgres://yingji:yingji-ci@127.0.0.1:5432/yingji_bench"
 MARKER = "prepared.json"
@@ -76,8 +71,6 @@ TARGET_RPS = 500
 TOKENS = 16
 SENSORS = 2_000
 IDS = 400  # ids drawn per kind of detail page
-PROPOSED = {"DJANGO_SETTINGS_MODULE": "proposed_settings", "YJ_BENCH_SYNC_CHAIN": "1",
-            "YJ_BENCH_PG_OPTIONS": "-c jit=off -c max_parallel_workers_per_gather=0"}  # fmt: skip
 
 
 def log(message: str) -> None:
@@ -328,10 +321,6 @@ def smoke(port: int, mix: list[wrkmix.Endpoint], cookie: str, found: dict[str, A
 def server_env(args: argparse.Namespace) -> dict[str, str]:
     env = env_for(args.database_url, args.data_dir)
     extra = [str(p) for p in args.server_path]
-    if args.proposed:
-        env.update(PROPOSED)
-        env["YJ_BENCH_DB_POOL"] = str(args.db_pool)
-        extra.insert(0, str(WEB))
     if extra:
         env["PYTHONPATH"] = os.pathsep.join([*extra, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
@@ -468,8 +457,6 @@ def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, 
             "database": prepared["database"], "scale": args.scale,
             "enterprises": found["enterprise_rows"], "prepare_s": prepared["prepare_s"],
             "prepare_steps_s": prepared.get("steps_s"), "prepared_reused": prepared["reused"],
-            "settings": "proposed (bench/web/proposed_settings.py)" if args.proposed
-            else "project", "db_pool_per_process": args.db_pool if args.proposed else None,
             "web_workers": args.workers, "web_threads": args.threads,
             "connections": args.connections, "wrk_threads": args.connections,
             "seconds": args.duration, "warmup_s": args.warmup,
@@ -531,8 +518,6 @@ def main() -> None:
     add("--workers", type=int, default=2, help="yingji serve --workers")
     add("--threads", type=int, default=4, help="yingji serve --threads")
     add("--user", default="zj_staff", help="the demo user pages are read as")
-    add("--proposed", action="store_true", help="serve with bench/web/proposed_settings.py")
-    add("--db-pool", type=int, default=8, metavar="N", help="pool size with --proposed")
     add(
         "--server-path",
         type=Path,
