@@ -132,7 +132,7 @@ def incident_list(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, 
         request.user, **filters.model_dump(exclude={"limit", "offset"})
     ).select_related("region")
     total = qs.count()
-    page = list(qs.prefetch_related("receipts")[filters.offset : filters.offset + filters.limit])
+    page = list(qs[filters.offset : filters.offset + filters.limit])
     late = selectors.overdue_ids(page)
     return {
         "total": total,

@@ -70,7 +70,12 @@ def _suggestions(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     chosen = _typed(request.GET.get("specialty"), 20)
     found: dict[str, Any] = {"specialty": chosen, "forces": [], "error": ""}
     try:
-        found["forces"] = services.suggest(request.user, incident.pk, specialty=chosen or None)  # type: ignore[arg-type]
+        found["forces"] = services.suggest(
+            request.user,
+            incident.pk,
+            specialty=chosen or None,  # type: ignore[arg-type]
+            incident=incident,
+        )
     except DomainError as exc:
         where = f" ({exc.field})" if exc.field else ""
         found["error"] = f"{exc.message}{where}"

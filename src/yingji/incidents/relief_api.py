@@ -22,7 +22,7 @@ from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 from yingji.core.errors import InvalidInput
 from yingji.core.permissions import Cap, require
 from yingji.core.responses import compact_json
-from yingji.incidents.models import Incident, Placement, Relief
+from yingji.incidents.models import Evacuation, Incident, Placement, Relief
 from yingji.incidents.relief_models import NEEDS, labels
 from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import get_incident
@@ -85,27 +85,49 @@ def placement_item(p: Placement) -> dict[str, Any]:
             "km": p.km, "at": p.at, "left_at": p.left_at}  # fmt: skip
 
 
-def situation(incident: Incident, now: dt.datetime | None = None) -> dict[str, Any]:
+def _evacuated(incident: Incident) -> dict[str, tuple[str, int, dt.datetime]]:
+    """:func:`services.evacuated` with the village's name only: per village code its name, its
+    latest evacuation figure and when it was reported."""
+    out: dict[str, tuple[str, int, dt.datetime]] = {}
+    rows = Evacuation.objects.filter(incident=incident).order_by(
+        "village_id", "-reported_at", "-pk"
+    )
+    for code, name, people, at in rows.values_list("village_id", "village__name", "people",
+                                                   "reported_at"):  # fmt: skip
+        out.setdefault(code, (name, people, at))
+    return out
+
+
+def situation(
+    incident: Incident, now: dt.datetime | None = None, *,
+    known: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Per village evacuated, placed and waiting; the placements; the shelters in use (this
-    incident's people and everyone's occupancy); the relief groups with their timing."""
+    incident's people and everyone's occupancy); the relief groups with their timing.
+    ``known``: rows of :func:`services.occupancy` already read (the panel's map), used for the
+    shelters in use when they hold all of them."""
     now = now or timezone.now()
-    placed = services.placed_now(incident)
-    villages = [
-        {"code": code, "name": v.name, "evacuated": n, "placed": placed.get(code, 0),
-         "waiting": max(0, n - placed.get(code, 0)), "reported_at": at}
-        for code, (v, n, at) in sorted(services.evacuated(incident).items())
-    ]  # fmt: skip
     rows = list(Placement.objects.filter(incident=incident).select_related("shelter", "village")
                 .order_by("shelter__name", "pk"))  # fmt: skip
-    here: dict[int, int] = {}
+    placed: dict[str, int] = {}  # per village, the people in a shelter now (services.placed_now)
+    here: dict[int, int] = {}  # per shelter
     for p in rows:
         if p.left_at is None:
+            placed[p.village_id] = placed.get(p.village_id, 0) + p.people
             here[p.shelter_id] = here.get(p.shelter_id, 0) + p.people
+    villages = [
+        {"code": code, "name": name, "evacuated": n, "placed": placed.get(code, 0),
+         "waiting": max(0, n - placed.get(code, 0)), "reported_at": at}
+        for code, (name, n, at) in sorted(_evacuated(incident).items())
+    ]  # fmt: skip
+    in_use = [u for u in known or () if u["shelter"].pk in here]
+    if len(in_use) < len(here):  # a shelter outside what was read (both ordered by code)
+        in_use = services.occupancy(ids=list(here)) if here else []
     shelters = [
         {"id": u["shelter"].pk, "name": u["shelter"].name, "code": u["shelter"].code,
          "lon": u["shelter"].lon, "lat": u["shelter"].lat, "people": here[u["shelter"].pk],
          "capacity": u["capacity"], "occupied": u["occupied"], "percent": u["percent"]}
-        for u in services.occupancy(ids=list(here))
+        for u in in_use
     ]  # fmt: skip
     groups = incident.relief.select_related("village").order_by("started_at", "pk")
     return {
@@ -122,8 +144,13 @@ def situation(incident: Incident, now: dt.datetime | None = None) -> dict[str, A
     }  # fmt: skip
 
 
-def occupancy_geojson(actor: Any, region_path: str | None = None) -> dict[str, Any]:
-    """The shelters the actor may see (within ``region_path``) as GeoJSON points."""
+def occupancy_geojson(
+    actor: Any, region_path: str | None = None, *, rows: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The shelters the actor may see (within ``region_path``) as GeoJSON points (``rows``:
+    ``services.occupancy(region_path, actor=actor)`` when the caller has read it)."""
+    if rows is None:
+        rows = services.occupancy(region_path, actor=actor)
     features = [
         {"type": "Feature", "id": u["shelter"].pk,
          "geometry": {"type": "Point", "coordinates": [u["shelter"].lon, u["shelter"].lat]},
@@ -131,7 +158,7 @@ def occupancy_geojson(actor: Any, region_path: str | None = None) -> dict[str, A
                         "level": u["shelter"].level, "capacity": u["capacity"],
                         "occupied": u["occupied"], "percent": u["percent"],
                         "region": u["shelter"].region_path}}
-        for u in services.occupancy(region_path, actor=actor)
+        for u in rows
         if u["shelter"].lon is not None and u["shelter"].lat is not None
     ]  # fmt: skip
     return {"type": "FeatureCollection", "features": features}

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from html import escape
 from typing import Any, Final
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,6 +41,14 @@ TEMPLATE: Final = "incidents/_relief_panel.html"
 MAX_VILLAGES: Final = 2_000  # choices offered in the form (a county has at most a few hundred)
 
 
+def _options(choices: list[tuple[str, str]]) -> SafeString:
+    """``<option value="code">name</option>`` of each, escaped as the template would
+    (``django.utils.html.escape`` is ``html.escape``), in one join instead of a loop of nodes."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in choices)
+    )
+
+
 def relief_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[str, Any]] | None:
     """The panel for :func:`yingji.incidents.panels.register`; nothing for those who may not
     see incidents."""
@@ -55,15 +65,19 @@ def relief_panel(request: HttpRequest, incident: Incident) -> tuple[str, dict[st
     villages = (
         Region.objects.filter(level=Level.VILLAGE, path__startswith=county) if is_open else None
     )
+    nearby = services.occupancy(county, actor=user)  # the map's shelters, read once
+    listed = None if villages is None else scope(villages, user).order_by("path")
+    choices = [] if listed is None else list(listed.values_list("code", "name")[:MAX_VILLAGES])
     return TEMPLATE, {
         "incident": incident,
-        "r": situation(incident, timezone.now()),
+        "r": situation(incident, timezone.now(), known=nearby),
         "needs": NEEDS,
         "can_report": is_open and has(user, Cap.REPORT_INCIDENT),
         "can_command": is_open and has(user, Cap.COMMAND_INCIDENTS),
-        "villages": [] if villages is None else list(
-            scope(villages, user).order_by("path").values("code", "name")[:MAX_VILLAGES]),
-        "map_data": occupancy_geojson(user, county),
+        "villages": [{"code": code, "name": name} for code, name in choices],
+        # the datalist's options, built once here rather than by the template per village
+        "village_options": _options(choices),
+        "map_data": occupancy_geojson(user, county, rows=nearby),
         "target_hours": int(services.BASIC_NEEDS_WITHIN.total_seconds() // 3600),
     }  # fmt: skip
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,7 +104,7 @@ def filtered(
 
 def overdue_ids(incidents: Iterable[Incident], now: dt.datetime | None = None) -> set[int]:
     """The open incidents with a time limit passed and not met, for a page of rows (one
-    query for their last reports); receipts should be prefetched."""
+    query for their last reports, one for their receipts unless they were prefetched)."""
     now = now or timezone.now()
     rows = list(incidents)
     # The last report of every open incident in one query, not one query per incident.
@@ -115,6 +115,15 @@ def overdue_ids(incidents: Iterable[Incident], now: dt.datetime | None = None) -
     ) if opened else {}  # fmt: skip
     for incident in rows:
         incident.__dict__[deadlines.LAST_REPORT_AT] = last.get(incident.pk)
+    unread = [i for i in rows if i.status == Status.OPEN
+              and "receipts" not in getattr(i, "_prefetched_objects_cache", {})]  # fmt: skip
+    if unread:  # their receipts in one query too, as plain (level, time) pairs
+        received: dict[int, dict[str, dt.datetime]] = {i.pk: {} for i in unread}
+        found = Receipt.objects.filter(incident_id__in=list(received)).order_by()
+        for pk, level, at in found.values_list("incident_id", "level", "received_at"):
+            received[pk][level] = at
+        for incident in unread:
+            incident.__dict__[deadlines.RECEIVED] = received[incident.pk]
     late = set()
     for incident in rows:
         if incident.status != Status.OPEN:
@@ -305,12 +314,39 @@ def allowed(actor: User | AnonymousUser, incident: Incident) -> dict[str, Any]:
     }
 
 
-def detail(actor: User | AnonymousUser, incident: Incident) -> dict[str, Any]:
-    """The incident's whole file as the actor sees it."""
+def _receipts(incident: Incident) -> list[Receipt]:
+    """The incident's receipts with who received them, oldest first, read once: the time
+    limits, what the actor may do and the file all use them (``incident.receipts.all()``)."""
+    if "receipts" not in getattr(incident, "_prefetched_objects_cache", {}):
+        ordered = Receipt.objects.select_related("by").order_by("received_at", "pk")
+        prefetch_related_objects([incident], Prefetch("receipts", queryset=ordered))
+        return list(incident.receipts.all())
+    return sorted(incident.receipts.all(), key=lambda r: (r.received_at, r.pk))
+
+
+def _limits(incident: Incident, reports: list[Report]) -> list[deadlines.Limit]:
+    """:func:`deadlines.limits` with the last report taken from the reports already read."""
+    if deadlines.LAST_REPORT_AT in incident.__dict__:
+        return deadlines.limits(incident)
+    incident.__dict__[deadlines.LAST_REPORT_AT] = max((r.at for r in reports), default=None)
+    try:
+        return deadlines.limits(incident)
+    finally:
+        del incident.__dict__[deadlines.LAST_REPORT_AT]
+
+
+def detail(
+    actor: User | AnonymousUser, incident: Incident, *, entries: list[Entry] | None = None
+) -> dict[str, Any]:
+    """The incident's whole file as the actor sees it. ``entries``: its newest timeline
+    entries (at least 20, or all of them) when the caller has read them already."""
     now = timezone.now()
-    limits = [limit_item(x, now) for x in deadlines.limits(incident)]
+    receipts = _receipts(incident)
+    reports = list(incident.reports.select_related("by").order_by("number"))
+    limits = [limit_item(x, now) for x in _limits(incident, reports)]
     body = item(incident, overdue=any(x["state"] == "overdue" for x in limits))
-    forward = allowed(actor, incident)["forward"]
+    may = allowed(actor, incident)
+    newest = entries[:20] if entries is not None else timeline(incident, limit=20)
     body.update(
         description=incident.description,
         address=incident.address,
@@ -319,16 +355,13 @@ def detail(actor: User | AnonymousUser, incident: Incident) -> dict[str, Any]:
         reported_by=_person(incident.reported_by),
         grade_raised_at=incident.grade_raised_at,
         source_alarm=incident.source_alarm_id,
-        reports=[report_item(r) for r in incident.reports.select_related("by").order_by("number")],
-        receipts=[
-            receipt_item(r)
-            for r in incident.receipts.select_related("by").order_by("received_at", "pk")
-        ],
+        reports=[report_item(r) for r in reports],
+        receipts=[receipt_item(r) for r in receipts],
         limits=limits,
         roles=roles(incident),
         tasks=tasks(incident, now),
-        timeline=[entry_item(e) for e in timeline(incident, limit=20)],
-        allowed={**allowed(actor, incident), "forward_label": LEVEL_LABELS.get(forward or "")},
+        timeline=[entry_item(e) for e in newest],
+        allowed={**may, "forward_label": LEVEL_LABELS.get(may["forward"] or "")},
     )
     return body
 

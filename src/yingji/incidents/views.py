@@ -12,6 +12,7 @@ An incident outside the user's jurisdiction is 404, as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import urlencode
 from uuid import UUID
@@ -23,6 +24,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
@@ -38,9 +44,11 @@ from yingji.incidents.selectors import MAX_PK
 from yingji.incidents.services import room
 
 PAGE_SIZE: Final = 30
+_SLOT: Final = 987654321  # a placeholder id: the room's URL around it is the rows' link
 FILTER_KEYS: Final = ("status", "category", "event_type", "grade", "region", "q")
 PARTS: Final = ("head", "limits", "reports", "roles", "tasks")
 ACTIONS: Final = ("report", "forward", "grade", "role", "task")
+ROOM_RELATED: Final = ("region", "reported_by")  # what the room's header shows of them
 
 
 def _deny(request: HttpRequest, message: str | None = None) -> HttpResponse:
@@ -53,11 +61,11 @@ def _status(exc: DomainError) -> int:
     return 422 if isinstance(exc, NotFound) and exc.field else exc.status
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
+def _incident(request: HttpRequest, pk: int, *, related: tuple[str, ...] = ()) -> Incident:
     if pk > MAX_PK:
         raise Http404("No such incident")
     try:
-        return services.get_incident(request.user, pk)  # type: ignore[arg-type]
+        return services.get_incident(request.user, pk, related=related)  # type: ignore[arg-type]
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -84,6 +92,27 @@ def _query(filters: api.ListQuery, **changes: Any) -> str:
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def _rows(incidents: Iterable[Incident], late: set[int]) -> list[dict[str, Any]]:
+    """The list's rows with what each shows worked out once here, not by tags per row: the
+    link, the local time of the event and the figures line."""
+    head, tail = reverse("incidents-room", args=[_SLOT]).split(str(_SLOT))
+    figures = _("%(d)s dead · %(m)s missing · %(s)s seriously injured")
+    rows = []
+    for incident in incidents:
+        row = selectors.item(incident, overdue=incident.pk in late)
+        at = timezone.localtime(row["occurred_at"])
+        row["url"] = f"{head}{incident.pk}{tail}"
+        row["occurred_text"] = (
+            f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
+        )
+        row["figures_text"] = mark_safe(  # noqa: S308 - the figures are escaped, as the tag does
+            figures % {key: conditional_escape(localize(row[name])) for key, name in
+                       (("d", "dead"), ("m", "missing"), ("s", "seriously_injured"))}
+        )  # fmt: skip
+        rows.append(row)
+    return rows
+
+
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -97,10 +126,16 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         filters = api.ListQuery.model_validate({})
         found = selectors.filtered(user)
-    found = found.select_related("region").prefetch_related("receipts")
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    late = selectors.overdue_ids(page.object_list)
     counts = dict(selectors.visible(user).values_list("status").annotate(n=Count("pk")).order_by())
+    paginator = Paginator(found.select_related("region"), PAGE_SIZE)
+    if not any(value not in ("", None) for key, value in filters.model_dump(
+            exclude={"limit", "offset", "status"}).items()):  # fmt: skip
+        # filtered by status at most: the tabs' counts hold the total (one COUNT less)
+        paginator.__dict__["count"] = (
+            counts.get(filters.status, 0) if filters.status else sum(counts.values())
+        )
+    page = paginator.get_page(request.GET.get("page"))
+    late = selectors.overdue_ids(page.object_list)
     tabs = [
         {"key": "", "label": _("All"), "count": sum(counts.values()),
          "query": _query(filters, status=""), "current": not filters.status},
@@ -111,7 +146,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     home = getattr(user, "region", None)
     context = {
         "page": page,
-        "rows": [selectors.item(i, overdue=i.pk in late) for i in page.object_list],
+        "rows": _rows(page.object_list, late),
         "filters": filters,
         "tabs": tabs,
         "categories": catalogue.CATEGORIES,
@@ -205,8 +240,9 @@ def _room_context(
     failed: str = "", values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     user = request.user
-    body = selectors.detail(user, incident)
-    entries = [selectors.entry_item(e) for e in selectors.timeline(incident)]
+    rows = selectors.timeline(incident)
+    body = selectors.detail(user, incident, entries=rows)
+    entries = [selectors.entry_item(e) for e in rows]
     newest = max((e["id"] for e in entries), default=0)
     command = body["allowed"]["command"]
     kinds = [(ReportKind.UPDATE, ReportKind.UPDATE.label),
@@ -239,7 +275,7 @@ def _room_context(
 def incident_room(request: HttpRequest, pk: int) -> HttpResponse:
     if not has(request.user, Cap.VIEW_INCIDENTS):
         return _deny(request)
-    incident = _incident(request, pk)
+    incident = _incident(request, pk, related=ROOM_RELATED)
     return render(request, "incidents/room.html", _room_context(request, incident))
 
 
@@ -325,7 +361,7 @@ def incident_part(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         return _deny(request)
     if name not in PARTS:
         raise Http404("No such part")
-    incident = _incident(request, pk)
+    incident = _incident(request, pk, related=ROOM_RELATED)
     context = {"i": selectors.detail(request.user, incident), "incident": incident}
     return render(request, f"incidents/_{name}.html", context)
 

@@ -49,9 +49,11 @@ TEXT_LIMITS: Final = {"title": 200, "description": 5000, "unit": 2000, "measures
                       "other": 2000, "address": 200}  # fmt: skip
 
 
-def get_incident(actor: User, pk: int) -> Incident:
+def get_incident(actor: User, pk: int, *, related: tuple[str, ...] = ()) -> Incident:
+    """The incident if the actor may see it (``related``: foreign keys to read with it)."""
     require(actor, Cap.VIEW_INCIDENTS)
-    found = scope(Incident.objects.all(), actor).filter(pk=pk).first()
+    qs = Incident.objects.select_related(*related) if related else Incident.objects.all()
+    found = scope(qs, actor).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("No such incident in your jurisdiction"))
     return found

@@ -22,6 +22,7 @@ from typing import Any, Final
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yingji.core import jobs, notify
 from yingji.core.permissions import Cap
@@ -48,12 +49,15 @@ class Limit:
 
 
 LAST_REPORT_AT: Final = "last_report_at"  # an attribute a caller may set on each incident
+RECEIVED: Final = "received_by_level"  # and {level: received_at} of its receipts
 _UNREAD: Final = object()
 
 
 def limits(incident: Incident) -> list[Limit]:
     """The incident's time limits: each level of the reporting chain and the next 续报."""
-    received = {r.level: r.received_at for r in incident.receipts.all()}
+    received = incident.__dict__.get(RECEIVED)
+    if received is None:
+        received = {r.level: r.received_at for r in incident.receipts.all()}
     level = incident.grade if incident.grade is not None else 0
     chain = accidents.deadlines(incident.occurred_at, level, received)
     out = []
@@ -81,10 +85,14 @@ def limits(incident: Incident) -> list[Limit]:
     return out
 
 
+_LEVEL_LABELS: Final = {"county": gettext_noop("report to the county"),
+                        "city": gettext_noop("report to the city"),
+                        "province": gettext_noop("report to the province"),
+                        "ministry": gettext_noop("report to the ministry")}  # fmt: skip
+
+
 def _level_label(level: str) -> str:
-    return {"county": _("report to the county"), "city": _("report to the city"),
-            "province": _("report to the province"),
-            "ministry": _("report to the ministry")}[level]  # fmt: skip
+    return _(_LEVEL_LABELS[level])
 
 
 @jobs.job_kind(SWEEP_KIND, "信息报送时限 incident time limits")

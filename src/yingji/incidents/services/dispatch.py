@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,34 +72,51 @@ def _located(incident: Incident) -> tuple[float, float]:
     return float(incident.lat), float(incident.lon)
 
 
+FORCE_FIELDS: Final = ("id", "code", "name", "kind", "specialties", "members", "region_path",
+                       "lat", "lon", "leader", "leader_phone")  # fmt: skip
+
+
 def suggest(
-    actor: User, pk: int, *, specialty: str | None = None, limit: int = 10
-) -> list[dict[str, Any]]:
+    actor: User, pk: int, *, specialty: str | None = None, limit: int = 10,
+    incident: Incident | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Forces on standby, fastest first: the specialty given, else those the incident's type
-    needs (all, when none has it)."""
+    needs (all, when none has it). ``incident``: the incident ``pk`` as
+    :func:`get_incident` gave it to the actor, when the caller has it already."""
     require(actor, Cap.COMMAND_INCIDENTS)
-    incident = get_incident(actor, pk)
+    if incident is None or incident.pk != pk:
+        incident = get_incident(actor, pk)
     if specialty and specialty not in validate_specialties.choices:
         raise InvalidInput(_("Unknown specialty %(s)s") % {"s": specialty}, field="specialty")
     wanted = (specialty,) if specialty else SPECIALTY_FOR.get(incident.event_type, ())
     lat, lon = _located(incident)
-    forces = list(
-        scope(RescueForce.objects.filter(voided_at__isnull=True, readiness=Readiness.STANDBY,
-                                         lat__isnull=False, lon__isnull=False), actor)
-        .values("id", "code", "name", "kind", "specialties", "members", "region_path", "lat",
-                "lon", "leader", "leader_phone")
-    )  # fmt: skip
-    fits = [f for f in forces if set(wanted) & set(validate_specialties.values(f["specialties"]))]
-    chosen = fits if (fits or specialty) else forces
+    standby = scope(RescueForce.objects.filter(
+        voided_at__isnull=True, readiness=Readiness.STANDBY, lat__isnull=False, lon__isnull=False
+    ), actor)  # fmt: skip
+    where = ("id", "lat", "lon", "specialties")
+    fits: list[tuple[Any, ...]] = []
+    if wanted:
+        # Only a text naming a wanted specialty can list it: SQL narrows, the validator decides.
+        named = Q()
+        for name in wanted:
+            named |= Q(specialties__contains=name)
+        fits = [f for f in standby.filter(named).values_list(*where)
+                if set(wanted) & set(validate_specialties.values(f[3]))]  # fmt: skip
+    chosen = fits if (fits or specialty) else list(standby.values_list(*where))
     if not chosen:
         return []
-    lats = np.array([f["lat"] for f in chosen], dtype=float)
-    lons = np.array([f["lon"] for f in chosen], dtype=float)
+    lats = np.array([f[1] for f in chosen], dtype=float)
+    lons = np.array([f[2] for f in chosen], dtype=float)
     order, minutes = kernel.rank(lats, lons, lat, lon, mode="ground")
     km = geo.haversine_km(lats[order], lons[order], lat, lon)
+    top = order[: max(1, min(limit, MAX_SUGGESTIONS))].tolist()
+    ids = [chosen[index][0] for index in top]
+    forces = {f["id"]: f for f in RescueForce.objects.filter(pk__in=ids).values(*FORCE_FIELDS)}
     out = []
-    for i, index in enumerate(order[: max(1, min(limit, MAX_SUGGESTIONS))].tolist()):
-        force = chosen[index]
+    for i, index in enumerate(top):
+        force = forces.get(chosen[index][0])
+        if force is None:  # gone since the ranking read (a force row is never deleted)
+            continue
         out.append({**force, "km": round(float(km[i]), 1), "minutes": round(float(minutes[i]), 1),
                     "matches": sorted(set(wanted) & set(validate_specialties.values(
                         force["specialties"])))})  # fmt: skip

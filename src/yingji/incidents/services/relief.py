@@ -269,6 +269,10 @@ def leave_shelter(actor: User, incident_pk: int, placement_id: Any, *,
     return row
 
 
+SHELTER_SHOWN: Final = ("id", "name", "code", "level", "region_path", "lon", "lat", "capacity")
+"""The fields of a shelter that the occupancy views show (the others are read when used)."""
+
+
 def occupancy(region_path: str | None = None, *, actor: User | None = None,
               ids: list[int] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Live shelters (of ``region_path``'s subtree, given an actor their jurisdiction, given
@@ -280,6 +284,7 @@ def occupancy(region_path: str | None = None, *, actor: User | None = None,
         qs = scope(qs, actor)
     now_in = Q(placements__left_at__isnull=True, placements__incident__status=Status.OPEN)
     qs = qs.annotate(occupied=Sum("placements__people", filter=now_in)).order_by("code")
+    qs = qs.only(*SHELTER_SHOWN)
     return [{"shelter": s, "capacity": s.capacity, "occupied": (n := int(s.occupied or 0)),
              "percent": round(100 * n / s.capacity, 1) if s.capacity else None}
             for s in qs]  # fmt: skip
