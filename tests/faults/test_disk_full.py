@@ -63,7 +63,7 @@ grid = services.create_api_token(actor=None, username="grid", name="phone").secr
 staff = User.objects.get(username="staff")
 session = SessionStore()  # what signing in leaves behind, as Django's force_login makes it
 session[SESSION_KEY] = str(staff.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "yingji.core.backends.UserBackend"
 session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
 session.create()
 print(json.dumps({"grid": grid, "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}))

@@ -255,7 +255,9 @@ def authenticate_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     try:
-        token = ApiToken.objects.select_related("user").get(token_hash=hash_token(secret))
+        token = ApiToken.objects.select_related("user", "user__region").get(
+            token_hash=hash_token(secret)
+        )
     except ApiToken.DoesNotExist:
         return None
     now = timezone.now()

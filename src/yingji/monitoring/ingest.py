@@ -80,6 +80,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FUTURE_SLACK: Final = dt.timedelta(minutes=5)  # device clocks drift; more is a wrong clock
 CHUNK: Final = 5000
+SMALL: Final = 100
+"""Rows up to which a write is one multi-row statement (one round trip rather than one per
+row; at most 600 parameters, under SQLite's 999); larger batches go by ``executemany``."""
 MAX_CODE: Final = 48  # Sensor.code's length
 MAX_TEXT: Final = 40  # a timestamp or a number longer than this is not one
 FIELDS: Final = ("sensor", "ts", "value")
@@ -165,7 +168,9 @@ def ingest(
     now = now or timezone.now()
     result = Result()
     triples = _shape(rows, result.rejected)
-    sensors = _sensors(actor, {code for _, code, _, _ in triples if isinstance(code, str)})
+    version = network.version()  # once a batch: the snapshots of ingest and the rules share it
+    wanted = {code for _, code, _, _ in triples if isinstance(code, str)}
+    sensors = _sensors(actor, wanted, version)
     oldest = now - dt.timedelta(days=settings.READING_RETENTION_DAYS)
     times = _times({ts for _, _, ts, _ in triples}, oldest, now + FUTURE_SLACK)
     checked = _check(triples, sensors, times, result.rejected)
@@ -178,7 +183,7 @@ def ingest(
             else:
                 _recount_hours(checked.hours)
             _note_latest(checked.latest)
-            _judge([sensor for sensor, _, _ in checked.latest])
+            _judge([sensor for sensor, _, _ in checked.latest], version)
         result.duplicates = len(checked.rows) - result.accepted
     metrics.count_readings(
         accepted=result.accepted, duplicates=result.duplicates, refused=len(result.rejected)
@@ -186,12 +191,12 @@ def ingest(
     return result
 
 
-def _judge(sensor_ids: list[int]) -> None:
+def _judge(sensor_ids: list[int], version: tuple[Any, ...]) -> None:
     """Run the rules on the batch in the same transaction (one commit for readings and
     alarms), inside a savepoint: a rule failure is undone alone and never fails the ingest."""
     try:
         with transaction.atomic():
-            evaluation.evaluate(sensor_ids)
+            evaluation.evaluate(sensor_ids, version=version)
     except Exception:  # the readings stay; the sweep retries the pending ones
         # Unless the savepoint could not be undone, or not even made (the connection was
         # lost): then the readings cannot be committed, and the caller must not be told so.
@@ -267,20 +272,23 @@ def _reject(rejected: list[dict[str, Any]], number: int, code: Any, reason: str)
     rejected.append({"row": number, "sensor": shown, "reason": reason})
 
 
-def _sensors(actor: User | AnonymousUser, raw_codes: set[str]) -> dict[str, _Sensor]:
-    """Each raw code's sensor within ``actor``'s jurisdiction, case-insensitive."""
+def _sensors(
+    actor: User | AnonymousUser, raw_codes: set[str], version: tuple[Any, ...]
+) -> dict[str, _Sensor]:
+    """Each raw code's sensor within ``actor``'s jurisdiction, case-insensitive (``version``:
+    the registry's, :func:`yingji.monitoring.network.version`)."""
     jurisdiction = jurisdiction_of(actor)
     if jurisdiction.nothing:
         return {}
     low, high = (
         ("", "\uffff") if jurisdiction.everything else codes.subtree_bounds(jurisdiction.path or "")
     )
-    network = _network()
+    by_code = _network(version)
     found: dict[str, _Sensor] = {}
     for raw in raw_codes:
-        entry = network.get(raw)  # gateways send the code as registered
+        entry = by_code.get(raw)  # gateways send the code as registered
         if entry is None and len(raw) <= MAX_CODE:
-            entry = network.get(raw.strip().upper())
+            entry = by_code.get(raw.strip().upper())
         if entry is not None and low <= entry[0] < high:  # outside: as if it did not exist
             found[raw] = entry[1]
     return found
@@ -289,11 +297,10 @@ def _sensors(actor: User | AnonymousUser, raw_codes: set[str]) -> dict[str, _Sen
 _cache: tuple[tuple[Any, ...], dict[str, tuple[str, _Sensor]]] = ((), {})
 
 
-def _network() -> dict[str, tuple[str, _Sensor]]:
+def _network(current: tuple[Any, ...]) -> dict[str, tuple[str, _Sensor]]:
     """Every sensor by code, with its station's region path; reloaded when the registry changed
-    (:func:`yingji.monitoring.network.version`, one cheap query per batch)."""
+    (``current``: :func:`yingji.monitoring.network.version`, one cheap query per batch)."""
     global _cache  # noqa: PLW0603 - one immutable snapshot, replaced whole
-    current = network.version()
     if _cache[0] == current:
         return _cache[1]
     quote = connection.ops.quote_name
@@ -494,36 +501,47 @@ def _range_problem(value: float, sensor: _Sensor) -> str:
     return f"value {value:g} is above the physical maximum {sensor.high:g}"
 
 
+def _write(head: str, values: str, tail: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Run ``{head} VALUES {values} {tail}`` for every row: as one statement with a row of
+    ``values`` per row for a small batch, else by ``executemany`` in chunks; returns the
+    number of rows the database reports as changed (for ``INSERT``: inserted)."""
+    with connection.cursor() as cursor:
+        if len(rows) <= SMALL:
+            marks = ", ".join([values] * len(rows))
+            cursor.execute(f"{head} VALUES {marks} {tail}", [v for row in rows for v in row])
+            return int(cursor.rowcount)
+        changed = 0
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(f"{head} VALUES {values} {tail}", rows[start : start + CHUNK])
+            changed += cursor.rowcount
+        return changed
+
+
 def _store(valid: list[Row]) -> int:
     """Insert the rows, skipping those already stored; returns how many were new."""
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(Reading._meta.db_table)} ({quote('sensor_id')}, {quote('ts')},"  # noqa: S608 - quoted model names
-        f" {quote('value')}) VALUES (%s, %s, %s)"
-        f" ON CONFLICT ({quote('sensor_id')}, {quote('ts')}) DO NOTHING"
+    return _write(
+        f"INSERT INTO {quote(Reading._meta.db_table)} ({quote('sensor_id')}, {quote('ts')},"
+        f" {quote('value')})",
+        "(%s, %s, %s)",
+        f"ON CONFLICT ({quote('sensor_id')}, {quote('ts')}) DO NOTHING",
+        valid,
     )
-    inserted = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(valid), CHUNK):
-            cursor.executemany(sql, valid[start : start + CHUNK])
-            inserted += cursor.rowcount
-    return inserted
 
 
 def _add_to_hours(hours: list[HourRow]) -> None:
     """Every valid row was new: add the batch's per-hour figures to the stored ones."""
     quote = connection.ops.quote_name
     table = quote(HourlyAggregate._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (sensor_id, hour, count, sum, min, max)"  # noqa: S608 - quoted
-        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (sensor_id, hour) DO UPDATE SET"
+    _write(  # one row per (sensor, hour): the batch's figures are grouped (see _figures)
+        f"INSERT INTO {table} (sensor_id, hour, count, sum, min, max)",
+        "(%s, %s, %s, %s, %s, %s)",
+        "ON CONFLICT (sensor_id, hour) DO UPDATE SET"
         f" count = {table}.count + excluded.count, sum = {table}.sum + excluded.sum,"
         f" min = CASE WHEN excluded.min < {table}.min THEN excluded.min ELSE {table}.min END,"
-        f" max = CASE WHEN excluded.max > {table}.max THEN excluded.max ELSE {table}.max END"
+        f" max = CASE WHEN excluded.max > {table}.max THEN excluded.max ELSE {table}.max END",
+        hours,
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(hours), CHUNK):
-            cursor.executemany(sql, hours[start : start + CHUNK])
 
 
 def _recount_hours(hours: list[HourRow]) -> None:
@@ -550,12 +568,11 @@ def _note_latest(latest: list[Row]) -> None:
     quote = connection.ops.quote_name
     table = quote(SensorState._meta.db_table)
     newer = f"excluded.last_ts > {table}.last_ts"
-    sql = (
-        f"INSERT INTO {table} (sensor_id, last_ts, last_value, evaluated_to)"  # noqa: S608 - quoted
-        " VALUES (%s, %s, %s, 0) ON CONFLICT (sensor_id) DO UPDATE SET"
+    _write(  # one row per sensor (see _figures)
+        f"INSERT INTO {table} (sensor_id, last_ts, last_value, evaluated_to)",
+        "(%s, %s, %s, 0)",
+        "ON CONFLICT (sensor_id) DO UPDATE SET"
         f" last_value = CASE WHEN {newer} THEN excluded.last_value ELSE {table}.last_value END,"
-        f" last_ts = CASE WHEN {newer} THEN excluded.last_ts ELSE {table}.last_ts END"
+        f" last_ts = CASE WHEN {newer} THEN excluded.last_ts ELSE {table}.last_ts END",
+        latest,
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(latest), CHUNK):
-            cursor.executemany(sql, latest[start : start + CHUNK])

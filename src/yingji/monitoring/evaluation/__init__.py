@@ -74,12 +74,15 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _configs: tuple[tuple[Any, ...], dict[int, Config]] = ((), {})
+FEW_AT_ONCE = 300  # watermarks moved by one statement (3 parameters each, under SQLite's 999)
 
 
-def configs() -> dict[int, Config]:
-    """Every sensor's rule settings by id, reloaded when the registry changed."""
+def configs(version: tuple[Any, ...] | None = None) -> dict[int, Config]:
+    """Every sensor's rule settings by id, reloaded when the registry changed; ``version`` is
+    :func:`yingji.monitoring.network.version` when the caller has just read it (one query a
+    batch, not one per use)."""
     global _configs  # noqa: PLW0603 - one immutable snapshot, replaced whole
-    current = network.version()
+    current = network.version() if version is None else version
     if _configs[0] == current:
         return _configs[1]
     found: dict[int, Config] = {}
@@ -122,22 +125,27 @@ class Outcome:
     closed: int = 0
 
 
-def evaluate(sensor_ids: Collection[int] | None = None) -> Outcome:
+def evaluate(
+    sensor_ids: Collection[int] | None = None, *, version: tuple[Any, ...] | None = None
+) -> Outcome:
     """Judge the pending readings of ``sensor_ids`` (all pending sensors when None, or when
-    there are many: a superset is harmless, pending is pending)."""
+    there are many: a superset is harmless, pending is pending); ``version`` as for
+    :func:`configs`."""
     outcome = Outcome()
     with transaction.atomic():
         pending = _pending(sensor_ids)
         if not pending.ids.size:
             return outcome
         outcome.sensors = int(pending.ids.size)
-        known = configs()
+        known = configs(version)
         hold = settings.ALARM_HOLD_MINUTES * 60
-        for rule, members in _members().items():
+        open_alarms = _open_alarms(pending)
+        for rule, members in _members(known).items():
             mine = np.isin(pending.ids, members, assume_unique=True)
             if mine.any():
-                _judge(rule, pending.take(np.flatnonzero(mine)), known, hold, outcome)
-        _close_stale(pending, outcome)
+                group = pending.take(np.flatnonzero(mine))
+                _judge(rule, group, known, hold, outcome, open_alarms.get(rule, []))
+        _close_stale(pending, outcome, open_alarms.get(Rule.STALE, []))
         whole = sensor_ids is None or len(set(sensor_ids)) > FEW
         _advance(pending, every_pending=whole)
     return outcome
@@ -153,9 +161,19 @@ def _advance(pending: Pending, *, every_pending: bool) -> None:
             sql = f"UPDATE {table} SET evaluated_to = last_ts WHERE last_ts > evaluated_to"  # noqa: S608 - quoted
             cursor.execute(sql)
             return
+        ids, until = pending.ids.tolist(), pending.until.tolist()
+        if len(ids) <= FEW_AT_ONCE:  # an ingest's sensors: one statement, one round trip
+            cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"UPDATE {table} SET evaluated_to = CASE sensor_id {cases} END"  # noqa: S608 - quoted
+                f" WHERE sensor_id IN ({marks})",
+                [*(v for pair in zip(ids, until, strict=True) for v in pair), *ids],
+            )
+            return
         cursor.executemany(
             f"UPDATE {table} SET evaluated_to = %s WHERE sensor_id = %s",  # noqa: S608 - quoted
-            list(zip(pending.until.tolist(), pending.ids.tolist(), strict=True)),
+            list(zip(until, ids, strict=True)),
         )
 
 
@@ -185,10 +203,9 @@ def _pending(sensor_ids: Iterable[int] | None) -> Pending:
 _member_cache: tuple[int, dict[str, rolling.IntArray]] = (0, {})
 
 
-def _members() -> dict[str, rolling.IntArray]:
+def _members(known: dict[int, Config]) -> dict[str, rolling.IntArray]:
     """Per rule: the sorted ids of the in-service sensors it applies to (per registry snapshot)."""
     global _member_cache  # noqa: PLW0603 - derived from the configs snapshot, replaced whole
-    known = configs()
     if _member_cache[0] != id(known):
         by_rule: dict[str, list[int]] = defaultdict(list)
         for sensor_id, config in known.items():
@@ -202,15 +219,43 @@ def _members() -> dict[str, rolling.IntArray]:
     return _member_cache[1]
 
 
-def _judge(
-    rule: str, group: Pending, known: Mapping[int, Config], hold: int, outcome: Outcome
+def _open_alarms(pending: Pending) -> dict[str, list[Alarm]]:
+    """The open alarms of the pending sensors by rule: for a few sensors (an ingest) a cheap
+    probe of their ids and the models only of those found; for many (the sweep) every open
+    alarm, sifted here."""
+    ids = set(pending.ids.tolist())
+    found = Alarm.objects.filter(ended_at__isnull=True)
+    if len(ids) <= FEW:  # usually none: a cheap probe first, models only for the ones found
+        table = connection.ops.quote_name(Alarm._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE ended_at IS NULL"  # noqa: S608 - quoted
+                f" AND sensor_id IN ({', '.join(['%s'] * len(ids))})",
+                sorted(ids),
+            )
+            probed = [pk for (pk,) in cursor.fetchall()]
+        if not probed:
+            return {}
+        found = found.filter(pk__in=probed)
+    by_rule: dict[str, list[Alarm]] = defaultdict(list)
+    for alarm in found:
+        if alarm.sensor_id in ids:
+            by_rule[alarm.rule].append(alarm)
+    return by_rule
+
+
+def _judge(  # noqa: PLR0917 - one call site, all needed
+    rule: str,
+    group: Pending,
+    known: Mapping[int, Config],
+    hold: int,
+    outcome: Outcome,
+    candidates: list[Alarm],
 ) -> None:
+    """Run ``rule`` on ``group``, carrying its sensors' open alarms (``candidates``: open
+    alarms of the rule, a superset is fine)."""
     ids = set(group.ids.tolist())
-    open_alarms = {
-        alarm.sensor_id: alarm
-        for alarm in Alarm.objects.filter(rule=rule, ended_at__isnull=True)
-        if alarm.sensor_id in ids
-    }
+    open_alarms = {alarm.sensor_id: alarm for alarm in candidates if alarm.sensor_id in ids}
     judged = RULES[rule](group, known, set(open_alarms))
     if judged is None or not judged.codes.size:
         return
@@ -320,14 +365,11 @@ def _announce(alarm: Alarm, *, rose: bool) -> None:
     transaction.on_commit(lambda: notices.announce(alarm, rose=rose))
 
 
-def _close_stale(pending: Pending, outcome: Outcome) -> None:
-    """Data arrived: a sensor's open 数据中断 alarm closes at its first new reading."""
+def _close_stale(pending: Pending, outcome: Outcome, candidates: list[Alarm]) -> None:
+    """Data arrived: a sensor's open 数据中断 alarm closes at its first new reading
+    (``candidates``: open 数据中断 alarms, a superset is fine)."""
     ids = set(pending.ids.tolist())
-    stale = [
-        alarm
-        for alarm in Alarm.objects.filter(rule=Rule.STALE, ended_at__isnull=True)
-        if alarm.sensor_id in ids
-    ]
+    stale = [alarm for alarm in candidates if alarm.sensor_id in ids]
     if not stale:
         return
     since = dict(zip(pending.ids.tolist(), pending.since.tolist(), strict=True))
