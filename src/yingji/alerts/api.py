@@ -210,7 +210,12 @@ def events(warning: Warning) -> list[dict[str, Any]]:
 
 def detail(actor: Any, pk: int) -> dict[str, Any]:
     """A warning's whole file as the caller sees it (404 outside their jurisdiction)."""
-    warning = services.get_warning(actor, pk)
+    return file_of(actor, services.get_warning(actor, pk))
+
+
+def file_of(actor: Any, warning: Warning) -> dict[str, Any]:
+    """:func:`detail` of a warning already read through the scoped selector (the page reads
+    it once, with its people joined)."""
     body = item(actor, warning)
     body.update(
         description=warning.description,

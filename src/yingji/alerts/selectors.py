@@ -13,12 +13,22 @@ from typing import Any, Final
 from yingji.alerts import reach
 from yingji.alerts.models import Warning
 from yingji.alerts.reach import ROLE_LEVELS, Person
+from yingji.core.permissions import Cap, require
+from yingji.core.scoping import get_scoped
 from yingji.regions.models import Region
 from yingji.registry.models.people import CHANNELS
 
-__all__ = ["ROLE_LEVELS", "Person", "preview", "recipients", "villages"]
+__all__ = ["ROLE_LEVELS", "Person", "preview", "recipients", "villages", "warning_file"]
 PREVIEW_CHANNELS: Final = ("sms", "voice", "app", "email", "broadcast")
 CHANNEL_LABELS: Final = {**CHANNELS, "broadcast": "应急广播"}
+
+
+def warning_file(actor: Any, pk: int) -> Warning:
+    """One warning in the actor's jurisdiction (NotFound elsewhere) with the office and the
+    people its page names (drafter, reviewer, issuer) joined: one query, not four."""
+    require(actor, Cap.VIEW_WARNINGS)
+    related = Warning.objects.select_related("sender", "drafted_by", "reviewed_by", "issued_by")
+    return get_scoped(related, actor, label="warning", pk=pk)
 
 
 def villages(warning: Warning) -> set[str]:

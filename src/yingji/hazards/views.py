@@ -17,10 +17,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -66,11 +67,13 @@ def _need(request: HttpRequest, cap: Cap) -> HttpResponse | None:
     return _deny(request, _("Your roles do not include hidden hazards."))
 
 
-def _hazard(request: HttpRequest, pk: int) -> HiddenHazard:
+def _hazard(request: HttpRequest, pk: int, *, whole: bool = False) -> HiddenHazard:
+    """The hazard, 404 outside the jurisdiction; ``whole``: with what its page shows joined."""
     if pk > MAX_PK:
         raise Http404("No such hidden hazard")
+    related = selectors.PAGE_RELATED if whole else ()
     try:
-        return selectors.get_hazard(request.user, pk)
+        return selectors.get_hazard(request.user, pk, related=related)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -97,6 +100,18 @@ def _failure(exc: DomainError, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the queue
 
 
+class _Paginator(tablecache.CountedPaginator):
+    """The queue's paginator, given its total when the view already counted the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, known: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self.known = known
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known is None else self.known
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     if denied := _need(request, Cap.VIEW_HAZARDS):
@@ -111,18 +126,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         filters = forms.QueueFilters()
         found = selectors.queue(user, **filters.selector_args())
-    # The page's related rows by id after the sort, not joined before it: with joins the
-    # planner joined all 4,500 open hazards of the province to sort them and keep 30.
-    found = found.select_related(None).prefetch_related(
-        "region", "supervision", "enterprise", "criterion"
-    )
-    page = tablecache.CountedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    visible = selectors.visible(user).order_by()
-    counts = tablecache.aggregate(
-        "hazard-states", visible,
-        lambda: dict(visible.values_list("state").annotate(n=Count("pk"))),
-        rows=lambda found: sum(found.values()),
-    )  # fmt: skip
+    # The page's rows by id after the sort, joined then (selectors.by_ids): with joins in the
+    # sort the planner joined all 4,500 open hazards of the province to keep 30.
+    found = found.select_related(None)
+    counts, overdue_count = selectors.state_counts(user)
     totals = {"open": sum(counts.get(s, 0) for s in OPEN_STATES), "all": sum(counts.values())}
     tabs = [
         {
@@ -133,12 +140,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         }
         for key, label in forms.TABS
     ]
+    # Filtered by state alone, the page's total is its tab's count, already there.
+    known = None if filters.narrowed else totals.get(filters.state, counts.get(filters.state, 0))
+    page = _Paginator(found, PAGE_SIZE, known).get_page(request.GET.get("page"))
+    page.object_list = selectors.by_ids(list(page.object_list.values_list("pk", flat=True)))
     context = {
         "page": page,
-        "rows": forms.rows(page),
+        "rows": forms.queue_items(page.object_list, reverse("hazards-queue")),
         "filters": filters,
         "tabs": tabs,
-        "overdue_count": selectors.overdue(visible).count(),
+        "overdue_count": overdue_count,
         "grades": Grade.choices,
         "sources": Source.choices,
         "regions": forms.region_choices(user),
@@ -224,7 +235,7 @@ def enterprise_search(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if denied := _need(request, Cap.VIEW_HAZARDS):
         return denied
-    return _detail(request, _hazard(request, pk))
+    return _detail(request, _hazard(request, pk, whole=True))
 
 
 def _detail(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db import transaction
@@ -170,10 +171,14 @@ def _escalation_message(ack: Ack, boss: Contact, now: dt.datetime) -> Delivery:
 
 def rates(warning_id: int) -> dict[str, Any]:
     """叫应 per county and township: people, answered, rate."""
+    rows = Ack.objects.filter(warning_id=warning_id).values_list("region_path", "acked_at")
+    return rates_of(rows)
+
+
+def rates_of(rows: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """:func:`rates` of a warning's ``(region_path, acked_at)`` rows already read."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for path, acked in Ack.objects.filter(warning_id=warning_id).values_list(
-        "region_path", "acked_at"
-    ):
+    for path, acked in rows:
         for key in {path[:6], path[:9]}:  # a county's own contact counts once
             counts[key][0] += 1
             counts[key][1] += acked is not None
