@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from pydantic import ValidationError
 
 from yingji.alerts import api, capio, catalogue, forms, measures, selectors, services
 from yingji.alerts.models import Certainty, MsgType, State, Urgency, Warning
+from yingji.core import tablecache
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
 from yingji.regions.models import Level, Region
@@ -164,11 +164,13 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         filters = api.ListQuery.model_validate({})
         found = api.filtered(user, filters)
     counts = dict(api.visible(user).values_list("state").annotate(n=Count("pk")).order_by())
-    paginator = Paginator(found.values_list(*LIST_COLUMNS), PAGE_SIZE)
+    known = None
     if not (filters.type or filters.level is not None or filters.region or filters.q.strip()):
         # Filtered by state alone, the total is the state's tab count, already there.
-        total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
-        paginator.count = total  # type: ignore[misc]  # a cached_property, known here
+        known = counts.get(filters.state, 0) if filters.state else sum(counts.values())
+    paginator = tablecache.CountedPaginator(
+        found.values_list(*LIST_COLUMNS), PAGE_SIZE, known=known
+    )
     page = paginator.get_page(request.GET.get("page"))
     tabs = [
         {

@@ -216,10 +216,18 @@ else:
 
 
 class CountedPaginator(_PaginatorBase):
-    """Django's paginator with :func:`count` for its total (the same figure, kept)."""
+    """Django's paginator with :func:`count` for its total (the same figure, kept), or the
+    ``known`` total when the caller counted the rows already (a list filtered by its tab
+    alone: the tab's count is the total, one COUNT less)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, known: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.known = known
 
     @cached_property
     def count(self) -> int:
+        if self.known is not None:
+            return self.known
         if isinstance(self.object_list, QuerySet):
             return count(self.object_list)
         return super().count

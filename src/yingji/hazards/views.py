@@ -21,7 +21,6 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -100,18 +99,6 @@ def _failure(exc: DomainError, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the queue
 
 
-class _Paginator(tablecache.CountedPaginator):
-    """The queue's paginator, given its total when the view already counted the rows."""
-
-    def __init__(self, object_list: Any, per_page: int, known: int | None) -> None:
-        super().__init__(object_list, per_page)
-        self.known = known
-
-    @cached_property
-    def count(self) -> int:
-        return super().count if self.known is None else self.known
-
-
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     if denied := _need(request, Cap.VIEW_HAZARDS):
@@ -142,7 +129,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     ]
     # Filtered by state alone, the page's total is its tab's count, already there.
     known = None if filters.narrowed else totals.get(filters.state, counts.get(filters.state, 0))
-    page = _Paginator(found, PAGE_SIZE, known).get_page(request.GET.get("page"))
+    page = tablecache.CountedPaginator(found, PAGE_SIZE, known=known).get_page(
+        request.GET.get("page")
+    )
     page.object_list = selectors.by_ids(list(page.object_list.values_list("pk", flat=True)))
     context = {
         "page": page,

@@ -19,7 +19,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from yingji.core import tablecache
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import Role as UserRoleName
 from yingji.core.permissions import Cap, has, roles_of
@@ -127,13 +127,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         filters = api.ListQuery.model_validate({})
         found = selectors.filtered(user)
     counts = dict(selectors.visible(user).values_list("status").annotate(n=Count("pk")).order_by())
-    paginator = Paginator(found.select_related("region"), PAGE_SIZE)
+    known = None
     if not any(value not in ("", None) for key, value in filters.model_dump(
             exclude={"limit", "offset", "status"}).items()):  # fmt: skip
         # filtered by status at most: the tabs' counts hold the total (one COUNT less)
-        paginator.__dict__["count"] = (
-            counts.get(filters.status, 0) if filters.status else sum(counts.values())
-        )
+        known = counts.get(filters.status, 0) if filters.status else sum(counts.values())
+    paginator = tablecache.CountedPaginator(found.select_related("region"), PAGE_SIZE, known=known)
     page = paginator.get_page(request.GET.get("page"))
     late = selectors.overdue_ids(page.object_list)
     tabs = [
