@@ -111,7 +111,7 @@ def test_compose_file():
             assert env_file == "yingji.env"  # a copy of yingji.env.example
     web = services["web"]
     parse_cli(shlex.join(["yingji", *web["command"]]))
-    assert web["command"][-2:] == ["--workers", "2"]
+    assert web["command"][-4:] == ["--workers", "2", "--threads", "4"]
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
     assert web["ports"] == ["127.0.0.1:8000:8000"]
     assert services["worker"]["deploy"]["replicas"] == 2
