@@ -166,22 +166,19 @@ class Card:
 
 def card(actor: Actor, pk: Any) -> Card:
     require(actor, Cap.VIEW_RISK)
-    enterprise = get_scoped(Enterprise.objects.all(), actor, pk=pk)
-    now = (
-        CurrentRisk.objects.filter(enterprise=enterprise)
-        .select_related("assessment__run__model_version")
-        .first()
+    # The enterprise, its region (the card names it) and its current assessment with the
+    # model version that made it: one query.
+    enterprise = get_scoped(
+        Enterprise.objects.select_related("region", "risk__assessment__run__model_version"),
+        actor,
+        pk=pk,
     )
-    history = [
-        {"at": a.assessed_at.isoformat(), "score": round(a.score, 2), "colour": a.colour,
-         "version": str(a.run.model_version)}
-        for a in Assessment.objects.filter(enterprise=enterprise)
-        .select_related("run__model_version").order_by("-assessed_at")[:60]
-    ][::-1]  # fmt: skip
-    if now is None:
+    now: CurrentRisk | None = getattr(enterprise, "risk", None)  # None: not assessed yet
+    version = now.assessment.run.model_version if now is not None else None
+    history = _history(enterprise, version)
+    if now is None or version is None:
         return Card(enterprise, None, None, None, None, [], [], history, [])
     assessment = now.assessment
-    version = assessment.run.model_version
     built = compiled(version)
     weights = built.model.weights.tolist()
     rows = []
@@ -206,6 +203,26 @@ def card(actor: Actor, pk: Any) -> Card:
         for key in assessment.overrides
     ]  # fmt: skip
     return Card(enterprise, now, assessment, built, version, rows, fired, history, missing)
+
+
+def _history(enterprise: Enterprise, current: IndicatorModelVersion | None) -> list[dict[str, Any]]:
+    """The last 60 assessments, oldest first, each with the label of its model version (read
+    once per version, not once per assessment)."""
+    rows = list(
+        Assessment.objects.filter(enterprise=enterprise)
+        .order_by("-assessed_at")
+        .values_list("assessed_at", "score", "colour", "run__model_version_id")[:60]
+    )
+    labels = {current.pk: str(current)} if current is not None else {}
+    unknown = {row[3] for row in rows} - labels.keys()
+    if unknown:
+        versions = IndicatorModelVersion.objects.filter(pk__in=unknown).only("name", "version")
+        labels.update((v.pk, str(v)) for v in versions)
+    return [
+        {"at": at.isoformat(), "score": round(score, 2), "colour": colour,
+         "version": labels[version_id]}
+        for at, score, colour, version_id in reversed(rows)
+    ]  # fmt: skip
 
 
 def changes_since(

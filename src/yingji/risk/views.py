@@ -7,6 +7,7 @@ Pages read through :mod:`yingji.risk.selectors` (the user's jurisdiction only: e
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Final
 
@@ -15,7 +16,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -218,10 +221,12 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     payload = api.card_payload(found)
-    top = [row for row in found.contributions if row["points"] > 0][:10]
+    inputs = [_with_texts(row) for row in found.contributions]
+    top = [row for row in inputs if row["points"] > 0][:10]
     context = {
         "card": found,
         "payload": payload,
+        "inputs": inputs,
         "top": top,
         "colour": payload.get("colour"),
         "score_colour": payload.get("score_colour"),
@@ -237,10 +242,32 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "risk/card.html", context)
 
 
+def _with_texts(row: dict[str, Any]) -> dict[str, Any]:
+    """A contribution row with its figures as the card prints them (``floatformat``), worked
+    out here once per figure instead of by a filter per cell."""
+    bounds = row["bounds"] or ("", "")  # no bounds: the template printed "–"
+    return {**row, "value_text": _number(row["value"], "-2") if row["value"] is not None else "",
+            "low_text": _number(bounds[0], "-1"), "high_text": _number(bounds[1], "-1"),
+            "points_text": _number(row["points"], "2"),
+            "max_text": _number(row["max_points"], "2")}  # fmt: skip
+
+
+def _number(value: Any, arg: str) -> str:
+    return _floatformat(value, arg, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _floatformat(value: Any, arg: str, language: str | None) -> str:
+    """``floatformat`` of a number in a language (a pure function of the three, so kept: the
+    same points and bounds recur on every card)."""
+    return floatformat(value, arg)  # type: ignore[no-any-return]
+
+
 def _bands(thresholds: list[float]) -> list[dict[str, Any]]:
     """Each colour with its score range under the model's thresholds."""
     edges = [0.0, *thresholds, 100.0]
-    return [{**selectors.colour_info(i), "low": edges[i], "high": edges[i + 1]}
+    return [{**selectors.colour_info(i), "low": edges[i], "high": edges[i + 1],
+             "low_text": _number(edges[i], "-1"), "high_text": _number(edges[i + 1], "-1")}
             for i in range(min(4, len(edges) - 1))]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BaseModel
 
 from yingji.core import tablecache
 from yingji.core.errors import NotFound
@@ -15,7 +16,9 @@ from yingji.core.registry.spec import RegistrySpec
 router = Router(tags=["registry"])
 
 
-class RecordOut(Schema):
+# A plain pydantic model (no docstring: it would become the OpenAPI description): the API
+# hands it dicts, so it needs none of ``Schema``'s attribute resolving, a wrapper per row.
+class RecordOut(BaseModel):
     id: int
     label: str
     voided: bool
@@ -35,12 +38,11 @@ def _spec(entity: str) -> RegistrySpec:
 
 
 def out(spec: RegistrySpec, obj: Any) -> dict[str, Any]:
-    return {
-        "id": obj.pk,
-        "label": str(obj),
-        "voided": obj.voided_at is not None,
-        "fields": selectors.values_of(spec, obj),
-    }
+    return _out(obj, selectors.values_of(spec, obj))
+
+
+def _out(obj: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"id": obj.pk, "label": str(obj), "voided": obj.voided_at is not None, "fields": fields}
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -67,9 +69,13 @@ def _describe(request: HttpRequest, spec: RegistrySpec) -> dict[str, Any]:
 @paginate(LimitOffsetPagination)
 def list_records(request: HttpRequest, entity: str) -> Any:
     spec = _spec(entity)
-    refs = [c.name for c in spec.columns if c.kind in ("ref", "region")]
-    queryset = selectors.records(request.user, spec, _query(request)).select_related(*refs)
-    return _Lazy(queryset, lambda obj: out(spec, obj))
+    # References are shown by their key, read through the joined row; a region by its code,
+    # which the row holds itself.
+    refs = [c.name for c in spec.columns if c.kind == "ref"]
+    queryset = selectors.records(request.user, spec, _query(request))
+    read = selectors.values_reader(spec)
+    joined = queryset.select_related(*refs) if refs else queryset  # () would join every FK
+    return _Lazy(joined, lambda obj: _out(obj, read(obj)), queryset)
 
 
 @router.get("/{entity}/{record_id}", response=RecordOut, summary="One record")
@@ -101,11 +107,12 @@ def void(request: HttpRequest, entity: str, record_id: int, payload: VoidIn) -> 
 class _Lazy:
     """A sliceable view that converts only the page the paginator asks for."""
 
-    def __init__(self, queryset: Any, convert: Any) -> None:
+    def __init__(self, queryset: Any, convert: Any, counted: Any = None) -> None:
         self.queryset, self.convert = queryset, convert
+        self.counted = queryset if counted is None else counted  # the rows, without joins
 
     def __len__(self) -> int:
-        return tablecache.count(self.queryset)
+        return tablecache.count(self.counted)
 
     def count(self) -> int:
         return len(self)

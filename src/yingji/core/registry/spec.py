@@ -92,12 +92,12 @@ class RegistrySpec:
     def computed_columns(self) -> tuple[Column, ...]:
         return tuple(self._column(name) for name in self.computed)
 
-    @property
+    @cached_property
     def display_columns(self) -> tuple[Column, ...]:
         """Entered columns, then computed ones: what detail pages and exports show."""
         return self.columns + self.computed_columns
 
-    @property
+    @cached_property
     def list_columns(self) -> tuple[Column, ...]:
         names = self.list_fields or self.fields[:6]
         shown = {c.name: c for c in self.display_columns}
