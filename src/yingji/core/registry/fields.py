@@ -11,6 +11,7 @@ import decimal
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -78,12 +79,16 @@ class Column:
             return None
         return False if self.kind == "bool" else ""
 
+    @cached_property
+    def _choice_labels(self) -> dict[str, str]:
+        return dict(self.choices)  # once per column, not per cell shown
+
     def display(self, value: Any) -> Any:
         """How a stored value is shown in lists and exports."""
         if value is None:
             return ""
         if self.choices:  # stored as their text (see RegistrySpec._column)
-            return dict(self.choices).get(str(value), value)
+            return self._choice_labels.get(str(value), value)
         if self.kind == "bool":
             return "是" if value else "否"
         if isinstance(value, dt.datetime):  # Excel cannot hold time zones: local wall time
