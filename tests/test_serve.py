@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +79,15 @@ def test_the_client_address_behind_the_proxy_reaches_the_log(server_env, tmp_pat
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(relayed, timeout=TIMEOUT)  # noqa: S310 - local server
         assert refused.value.code == 403
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    access = [r for r in records if r["logger"] == "gunicorn.access" and "/metrics" in r["message"]]
-    assert access and access[0]["message"].startswith("203.0.113.7 ")
+        # the access line is written after the answer is sent: wait for it
+        deadline = time.monotonic() + TIMEOUT
+        while not (access := _access_lines(log, "/metrics")):
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)
+    assert access[0]["message"].startswith("203.0.113.7 ")
+
+
+def _access_lines(log: Path, path: str) -> list[dict[str, Any]]:
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines if line.endswith("}")]
+    return [r for r in records if r["logger"] == "gunicorn.access" and path in r["message"]]
