@@ -71,7 +71,7 @@ typecheck:
 	  src/yingji/review/indicators src/yingji/review/report \
 	  src/yingji/core/jobs.py src/yingji/core/health.py src/yingji/core/worker.py \
 	  src/yingji/core/backup src/yingji/core/faults.py src/yingji/core/ratelimit.py \
-	  src/yingji/core/tablecache.py src/yingji/core/responses.py src/yingji/serve.py src/yingji/proxyheaders.py \
+	  src/yingji/core/tablecache.py src/yingji/core/responses.py src/yingji/serve.py src/yingji/asgi.py \
 	  $(filter-out %/services.py %/__init__.py %/apps.py %/models.py,$(wildcard src/yingji/simulation/*.py))
 
 test-unit:

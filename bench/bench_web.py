@@ -3,7 +3,7 @@
 The province-scale demo (``yingji demo --no-serve --scale province``: 500,000 enterprises and
 the rest of the demo) plus a typhoon replay over 台州 (``yingji simulate typhoon --scale
 small``: warnings, 叫应, incidents — the demo alone has none) in a PostgreSQL database of its
-own, served by ``yingji serve --workers 2 --threads 4`` (gunicorn) on a free loopback port and
+own, served by ``yingji serve --workers 2 --threads 4`` (uvicorn) on a free loopback port and
 driven by wrk with 64 concurrent clients (64 threads of one connection each, ``mix.lua``).
 The mix (``bench/web/wrkmix.py``), by share of requests:
 
@@ -274,7 +274,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int, log
 
 def stop_server(proc: Any) -> None:
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # gunicorn and its worker processes
+        os.killpg(proc.pid, signal.SIGTERM)  # uvicorn and its worker processes
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -411,8 +411,9 @@ def cpu_used(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int
 
 
 def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    import a2wsgi  # noqa: PLC0415
     import django  # noqa: PLC0415 - set up by collect()
-    import gunicorn  # noqa: PLC0415
+    import uvicorn  # noqa: PLC0415
 
     with open("/proc/cpuinfo", encoding="utf-8") as info:
         cpu = next((line.split(":", 1)[1].strip() for line in info
@@ -423,7 +424,7 @@ def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
         "cores": os.cpu_count(), "cpu": cpu, "load_avg_1m": round(os.getloadavg()[0], 2),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(), "django": django.get_version(),
-        "gunicorn": gunicorn.__version__, "server": "yingji serve (gunicorn gthread, WSGI)",
+        "uvicorn": uvicorn.__version__, "a2wsgi": a2wsgi.__version__,
         "postgresql": found["postgresql"],
         "wrk": ((version.stdout or version.stderr).splitlines() or [""])[0],
     }  # fmt: skip

@@ -199,7 +199,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()  # refuses to start on a bad configuration (e.g. no secret key)
     from yingji import serve
 
-    for name in ("workers", "threads", "timeout"):
+    for name in ("workers", "threads"):
         if getattr(args, name) < 1:
             raise CommandError(f"--{name} must be at least 1")
     _ensure_port_free(args.host, args.port)
@@ -213,10 +213,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             threads=args.threads,
             log_level=args.log_level,
-            timeout=args.timeout,
+            json_logs=cfg.log_format == "json",
         )
-    except ValueError as exc:  # FORWARDED_ALLOW_IPS
-        raise CommandError(str(exc)) from exc
     finally:
         metrics_dir.clear(metrics)
     return 0
@@ -414,17 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the web server (gunicorn: processes of threads)")
+    p = sub.add_parser("serve", help="run the web server (uvicorn; pages in a pool of threads)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="processes (about one per core)")
-    p.add_argument("--threads", type=int, default=4, help="threads per process")
-    p.add_argument(
-        "--timeout",
-        type=int,
-        default=120,
-        help="seconds a request may run before its process is replaced",
-    )
+    p.add_argument("--threads", type=int, default=4, help="threads per process for the pages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 

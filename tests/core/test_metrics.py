@@ -286,7 +286,7 @@ def test_worker_processes_add_up_in_one_scrape(tmp_path: Path):
     """`yingji serve --workers 2`: once both processes have answered requests, a scrape of
     either reports all of them; the counters live in shared memory, not on the data disk
     (a full disk would kill a process writing to them), the previous run's files are removed
-    at start and the server's own when it stops. Its log is JSON, gunicorn's lines included."""
+    at start and the server's own when it stops. Its log is JSON, uvicorn's lines included."""
     port = free_port()
     shared = metrics_dir.default_dir(tmp_path, f"127.0.0.1:{port}")
     shared.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -345,7 +345,7 @@ def test_worker_processes_add_up_in_one_scrape(tmp_path: Path):
     assert proc.returncode == 0
     assert not shared.exists()  # removed on the way out (it held memory)
     records = _records(log)  # every line of the server's log is JSON
-    assert any("Booting worker" in r["message"] for r in records)  # gunicorn's own lines
+    assert any("Started server process" in r["message"] for r in records)
     assert all(r["time"].endswith("Z") and r["level"] for r in records)
 
 

@@ -135,7 +135,7 @@ def test_dockerfile_copies_what_exists_and_installs_the_lock():
 
 def test_the_lock_pins_every_runtime_dependency_with_hashes():
     lock_text = LOCK.read_text(encoding="utf-8")
-    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+) \\$", lock_text, re.M))
+    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)(?: ;[^\\\n]*)? \\$", lock_text, re.M))
     entries = re.split(r"\n(?=[a-z0-9])", lock_text.split("\n\n")[-1])
     assert all("--hash=sha256:" in entry for entry in entries if "==" in entry)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]

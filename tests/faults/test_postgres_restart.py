@@ -157,12 +157,12 @@ class RestartLoad(Load):
                 self.statuses[status] = self.statuses.get(status, 0) + 1
                 if status == 200 and answer.get("accepted") == len(batch):
                     self.acknowledged.append([(code, value) for code, _, value in batch])
-                elif status == 503 and headers.get("Retry-After") and _unavailable(answer):
+                elif status == 503 and headers.get("retry-after") and _unavailable(answer):
                     self.refused += 1
                 elif status == 0:
                     self.dropped += 1
                 else:
-                    self.errors.append(f"{status} {headers.get('Retry-After')} {answer}"[:300])
+                    self.errors.append(f"{status} {headers.get('retry-after')} {answer}"[:300])
                 self._lock.notify_all()
             if status != 200:
                 self.stop.wait(0.1)  # back off before retrying, as Retry-After asks
@@ -191,11 +191,16 @@ class RestartLoad(Load):
         )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-                return response.status, dict(response.headers), _json(response.read())
+                return response.status, _headers(response.headers), _json(response.read())
         except urllib.error.HTTPError as exc:
-            return exc.code, dict(exc.headers), _json(exc.read())
+            return exc.code, _headers(exc.headers), _json(exc.read())
         except (OSError, http.client.HTTPException):
             return 0, {}, {}
+
+
+def _headers(message: Any) -> dict[str, str]:
+    """Header names lower-cased: they are case-insensitive, and servers send either case."""
+    return {name.lower(): value for name, value in message.items()}
 
 
 def _json(raw: bytes) -> dict[str, Any]:
