@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +27,19 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 TILE_URL = CONFIG.tile_url
 REDIS_URL = CONFIG.redis_url
+
+
+def _redis_for_test_process(url: str, worker: str) -> str:
+    """The test suite on several processes (pytest-xdist: gw0, gw1 …) gives each its own Redis
+    database, as pytest-django gives each its own test database: one process's batch worker
+    must not take another's queued job, nor its cache.clear() wipe another's counts."""
+    if not (url and worker.startswith("gw") and worker[2:].isdigit()):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{int(worker[2:]) % 15 + 1}"))
+
+
+REDIS_URL = _redis_for_test_process(REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 YINGJI_PDF_FONT = CONFIG.pdf_font
 READING_RETENTION_DAYS = CONFIG.monitoring["YINGJI_READING_RETENTION_DAYS"]
 OUTBOX_LEASE_SECONDS = CONFIG.monitoring["YINGJI_OUTBOX_LEASE_SECONDS"]
