@@ -367,7 +367,7 @@ def measure(args: argparse.Namespace, found: dict[str, Any], workdir: Path) -> d
     finally:
         if server is not None:
             stop_server(server)
-    return {"mix": mix, "base": base, "runs": runs, "log_tail": tail, "env": env}
+    return {"mix": mix, "base": base, "runs": runs, "log_tail": tail}
 
 
 def cpu_ticks(group: int | None, database: str) -> dict[int, tuple[str, int]]:
@@ -410,7 +410,7 @@ def cpu_used(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int
     return {k: round(v, 2) for k, v in used.items()}
 
 
-def machine(found: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+def machine(found: dict[str, Any]) -> dict[str, Any]:
     import a2wsgi  # noqa: PLC0415
     import django  # noqa: PLC0415 - set up by collect()
     import uvicorn  # noqa: PLC0415
@@ -466,7 +466,7 @@ def report(args: argparse.Namespace, prepared: dict[str, Any], found: dict[str, 
             "rate_limits": "defaults (ingest 6000/min per token, login 20/min per address)",
             "endpoints": {ep.name: {"paths": len(ep.paths), "example": ep.paths[0]}
                           for ep in done["mix"]},
-            "machine": machine(found, done["env"]),
+            "machine": machine(found),
         },
         "results": {**result, "cpu": cpu["mix"]},
         "baseline": {"livez": base, "rps_mean": round(base_rps, 1),

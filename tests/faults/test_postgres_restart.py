@@ -19,8 +19,6 @@ import json
 import os
 import secrets
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from tests.monitoring.test_durability import (
     THREADS,
     Load,
     _setup_network,
+    post_readings,
 )
 from tests.processes import TIMEOUT, build_database, run_python, serving
 
@@ -183,24 +182,11 @@ class RestartLoad(Load):
             )
 
     def _send(self, body: list[dict[str, Any]]) -> tuple[int, dict[str, str], dict[str, Any]]:
-        request = urllib.request.Request(  # noqa: S310 - a local test server
-            self.url,
-            data=json.dumps({"readings": body}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-                return response.status, _headers(response.headers), _json(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, _headers(exc.headers), _json(exc.read())
+            status, headers, raw = post_readings(self.url, self.token, body)
         except (OSError, http.client.HTTPException):
             return 0, {}, {}
-
-
-def _headers(message: Any) -> dict[str, str]:
-    """Header names lower-cased: they are case-insensitive, and servers send either case."""
-    return {name.lower(): value for name, value in message.items()}
+        return status, headers, _json(raw)
 
 
 def _json(raw: bytes) -> dict[str, Any]:

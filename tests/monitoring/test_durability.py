@@ -141,20 +141,33 @@ class Load:
         ]
 
     def _post(self, body: list[dict[str, Any]]) -> dict[str, Any]:
-        request = urllib.request.Request(  # noqa: S310 - a local test server
-            self.url,
-            data=json.dumps({"readings": body}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-                return dict(json.loads(response.read()))
-        except urllib.error.HTTPError as exc:
-            return {"status": exc.code, "body": exc.read()[:200].decode(errors="replace")}
+        status, _headers, raw = post_readings(self.url, self.token, body)
+        if status == 200:
+            return dict(json.loads(raw))
+        return {"status": status, "body": raw[:200].decode(errors="replace")}
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def post_readings(
+    url: str, token: str, readings: list[dict[str, Any]]
+) -> tuple[int, dict[str, str], bytes]:
+    """POST a batch to the ingest endpoint: status, headers (names lower-cased: they are
+    case-insensitive, and servers send either case) and body. A dropped connection raises."""
+    request = urllib.request.Request(  # noqa: S310 - a local test server
+        url,
+        data=json.dumps({"readings": readings}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            answer = response
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        answer, raw = exc, exc.read()
+    return answer.status, {k.lower(): v for k, v in answer.headers.items()}, raw
 
 
 def _setup_network(env: dict[str, str]) -> str:
