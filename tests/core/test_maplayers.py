@@ -63,6 +63,31 @@ def test_layers_lists_shelters_with_the_count_in_the_jurisdiction(client, xihu_s
     assert layer["list_url"] == "/registry/shelters/"
 
 
+def test_the_layer_list_reads_every_version_at_once_and_shows_a_new_shelter(
+    client, xihu_staff, shelters
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yingji.core import tablecache
+
+    tablecache.clear()
+    client.force_login(xihu_staff)
+    assert get_layer(client).status_code == 200  # the map's view keeps the layer's points
+    client.get("/api/map/layers")
+    with CaptureQueriesContext(connection) as queries:
+        listed = {item["name"]: item for item in client.get("/api/map/layers").json()}
+    assert listed["shelters"]["count"] == 2
+    versions = [q for q in queries.captured_queries if "UNION ALL" in q["sql"]]
+    assert len(versions) == 1  # one statement for the versions of every layer's table
+    assert not any('"registry_shelter"' in q["sql"] and "COUNT(" in q["sql"]
+                   for q in queries.captured_queries)  # fmt: skip
+    shelter(9, XIHU, 120.14, 30.26).save()
+    listed = {item["name"]: item for item in client.get("/api/map/layers").json()}
+    assert listed["shelters"]["count"] == 3
+    tablecache.clear()
+
+
 def test_a_xihu_user_gets_only_xihu_shelters(client, xihu_staff, binjiang_staff, shelters):
     client.force_login(xihu_staff)
     response = get_layer(client)

@@ -142,3 +142,28 @@ def test_the_registry_api_counts_a_new_record_at_once(kept, three, client, xihu_
     assert client.get("/api/registry/enterprises/?limit=1").json()["count"] == 4
     page = client.get("/registry/enterprises/")
     assert page.status_code == 200 and "新登记企业2有限公司" in page.content.decode()
+
+
+def test_versions_of_several_tables_are_read_in_one_statement(kept, three, db):
+    from yingji.registry.models.shelter import Shelter
+
+    with CaptureQueriesContext(connection) as queries:
+        found = tablecache.versions([Enterprise, Shelter, Region])
+    assert len(queries.captured_queries) == 1
+    assert found[Region] is None  # no updated_at index: never cached
+    assert found[Enterprise] == tablecache.version(Enterprise)
+    assert found[Enterprise][1] == str(max(e.pk for e in three))
+    assert found[Shelter] == (None, None)  # an empty table has a version too
+
+
+def test_a_count_of_kept_points_costs_the_version_only(three, xihu_staff):
+    """Points are kept whatever their number: a small table's count comes from them."""
+    tablecache.clear()
+    live = selectors.records(xihu_staff, ENTERPRISES)
+    assert tablecache.points(live) is not None
+    found, sql = counted(live)
+    assert found == 3
+    assert len(sql) == 1 and "COUNT(" not in sql[0].upper()
+    services.create(actor=xihu_staff, spec=ENTERPRISES, data=valid_row(2))
+    assert counted(live)[0] == 4  # a new version: counted afresh
+    tablecache.clear()

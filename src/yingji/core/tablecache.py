@@ -35,7 +35,7 @@ import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
 MIN_ROWS: Final = 20_000  # smaller answers are computed every time
@@ -112,10 +112,34 @@ def _versioned(model: type[Model]) -> bool:
 def version(model: type[Model], using: str = "default") -> Version | None:
     """``(max(updated_at), max(pk))`` of ``model``'s table, or None when it has no
     ``updated_at`` index (then nothing of it is cached)."""
-    if not _versioned(model):
-        return None
-    found = model._default_manager.using(using).aggregate(updated=Max("updated_at"), last=Max("pk"))
-    return (found["updated"], found["last"])
+    return versions([model], using)[model]
+
+
+def versions(
+    models: Sequence[type[Model]], using: str = "default"
+) -> dict[type[Model], Version | None]:
+    """:func:`version` of each of ``models``, read in one statement (a map's layer list, or
+    an answer and the tables it depends on: one round trip instead of one per table). The
+    values only ever compare with each other, so they come as the database gives them (the
+    pk as text: tables' keys differ in type)."""
+    found: dict[type[Model], Version | None] = {m: None for m in models if not _versioned(m)}
+    wanted = [m for m in dict.fromkeys(models) if m not in found]
+    if not wanted:
+        return found
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    selects = []
+    for index, model in enumerate(wanted):
+        meta = model._meta
+        updated = quote(next(f.column for f in meta.concrete_fields if f.name == "updated_at"))
+        last = quote(meta.pk.column)
+        table = quote(meta.db_table)  # names from the models, quoted: no input reaches here
+        selects.append(f"SELECT {index}, MAX({updated}), CAST(MAX({last}) AS TEXT) FROM {table}")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects))
+        for index, updated, last in cursor.fetchall():
+            found[wanted[index]] = (updated, last)
+    return found
 
 
 def _key(kind: str, queryset: QuerySet[Any]) -> str | None:
@@ -146,10 +170,17 @@ def _memoised(
     return value
 
 
-def count(queryset: QuerySet[Any]) -> int:
-    """``queryset.count()``, kept while the table is unchanged when it is large."""
+def count(queryset: QuerySet[Any], *, current: Version | None = None) -> int:
+    """``queryset.count()``, kept while the table is unchanged when it is large, or the
+    length of its kept points (:func:`points`: a map layer's rows, whatever their number).
+    ``current``: the table's version, when the caller read it already (:func:`versions`)."""
     plain = queryset.order_by()
-    return _memoised(_counts, "count", plain, plain.count, size=lambda n: n)
+    current = current or version(plain.model, plain.db)
+    if current is not None and (key := _key("points", plain)) is not None:
+        kept = _tables.get(key, current)
+        if kept is not None:
+            return len(kept)
+    return _memoised(_counts, "count", plain, plain.count, size=lambda n: n, current=current)
 
 
 def aggregate(
@@ -202,11 +233,12 @@ def answer(
     its size: it is as exact as its version (see the module). Not kept when a table has no
     version."""
     plain = queryset.order_by()
-    versions = [version(model, plain.db) for model in (plain.model, *depends)]
-    if any(v is None for v in versions):
+    found = versions([plain.model, *depends], plain.db)
+    current = [found[model] for model in (plain.model, *depends)]
+    if any(v is None for v in current):
         return compute()
     return _memoised(_answers, f"{kind}\x00{detail}", plain, compute, size=lambda _a: 1,
-                     current=tuple(versions), least=0)  # fmt: skip
+                     current=tuple(current), least=0)  # fmt: skip
 
 
 if TYPE_CHECKING:
