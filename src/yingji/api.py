@@ -7,12 +7,15 @@ Errors are always JSON ``{"code": ..., "message": ..., "field": ...}`` with the 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import PathView
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
@@ -88,6 +91,23 @@ def error(
     return api.create_response(request, body, status=status)
 
 
+def method_not_allowed(view: PathView) -> HttpResponse:
+    """405 in the API's error shape, naming the methods the address answers (django-ninja's
+    own is the plain text "Method not allowed")."""
+    allowed = sorted({method for operation in view.operations for method in operation.methods})
+    body = {
+        "code": "method_not_allowed",
+        "message": f"This address answers {', '.join(allowed)} only",
+        "field": None,
+    }
+    return HttpResponseNotAllowed(
+        allowed, content=json.dumps(body), content_type="application/json; charset=utf-8"
+    )
+
+
+PathView._not_allowed = method_not_allowed  # type: ignore[assignment,method-assign]
+
+
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     rows = getattr(exc, "errors", None)  # a registry write lists every field at fault
@@ -95,15 +115,36 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error(request, exc.status, exc.code, exc.message, exc.field, **extra)
 
 
+_SOURCES = ("body", "query", "path", "header", "cookie", "form", "file")
+# what pydantic adds to a location after a field of several types: the type tried
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "none", "list", "dict", "date", "datetime"})
+
+
+def field_path(location: Sequence[Any]) -> str | None:
+    """The field at fault as a client names it: ``areas[1].polygon``, not just ``polygon``
+    (which of ten areas?); None for the request as a whole."""
+    parts = list(location)
+    if parts and parts[0] in _SOURCES:
+        parts.pop(0)
+    if parts and parts[0] == "payload":  # the views' name of the request body
+        parts.pop(0)
+    while parts and isinstance(parts[-1], str) and (parts[-1] in _TYPE_TAGS or "[" in parts[-1]):
+        parts.pop()
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or None
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    problems = []
-    for item in exc.errors:
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
-        field = location[-1] if location else None
-        if field in ("query", "path", "header", "cookie") and len(location) == 1:
-            field = None
-        problems.append({"field": field, "message": item.get("msg", "invalid")})
+    problems = [
+        {"field": field_path(item.get("loc", ())), "message": item.get("msg", "invalid")}
+        for item in exc.errors
+    ]
     first = problems[0] if problems else {"field": None, "message": "invalid input"}
     message = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
     return error(request, 422, "invalid", message, first["field"], errors=problems)

@@ -151,3 +151,19 @@ def test_import_cap(people):
     bad = as_(people["duty"]).post(f"{URL}import-cap", b"<a>", content_type="application/xml")
     assert bad.status_code == 422 and bad.json()["field"] == "cap"
     assert Warning.objects.filter(state=State.DRAFT).count() == 2
+
+
+def test_a_bad_second_area_is_named_with_its_place_in_the_list(people):
+    areas = [{"region": "330106", "description": "西湖区"}, {"region": "330106", "polygon": "北山"}]
+    refused = create(people["duty"], areas=areas)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "areas[1].polygon"  # which of the areas, not just "polygon"
+    assert Warning.objects.count() == 0
+
+
+def test_a_method_the_address_does_not_answer_gets_the_api_error_shape(people):
+    refused = as_(people["duty"]).put(URL, body(), content_type="application/json")
+    assert refused.status_code == 405
+    assert refused.headers["Allow"] == "GET, POST"
+    assert refused.json() == {"code": "method_not_allowed", "field": None,
+                              "message": "This address answers GET, POST only"}  # fmt: skip

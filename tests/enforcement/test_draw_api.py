@@ -104,7 +104,7 @@ def test_plan_lifecycle(api, crew, item, coloured):
         ({"region": "' OR 1=1"}, "region"),
         ({"key_colours": ["ultraviolet"]}, "key_colours"),
         ({"filters": {"colours": ["black"]}}, "colours"),
-        ({"filters": {"x": 1}}, "x"),
+        ({"filters": {"x": 1}}, "filters.x"),
         ({"due_on": "yesterday"}, "due_on"),
         ({"unknown": 1}, "unknown"),
         ({"replaces": 0}, "replaces"),

@@ -281,7 +281,7 @@ def test_the_api_refuses_bad_input_naming_the_field(library, people, make_incide
         (API, api_plan(region="330108"), 404, "region"),
         (API, api_plan(actions=[{"from_level": 7, "title": "t", "role": "指挥长"}]), 422,
          "actions"),
-        (API, api_plan(roles=[{"name": "x", "rank": 1}]), 422, "rank"),
+        (API, api_plan(roles=[{"name": "x", "rank": 1}]), 422, "roles[0].rank"),
         (f"{API}activations", {"plan": fxft, "incident": incident.pk, "level": 9}, 422, "level"),
         (f"{API}activations", {"plan": fxft, "incident": incident.pk, "level": 2,
                                "mode": "live"}, 422, "mode"),
