@@ -95,3 +95,13 @@ def test_token_create_prints_secret_once(db, capsys, make_user):
     assert out["token"] not in (stored.token_hash, stored.prefix)
     assert main(["token", "revoke", str(out["id"])]) == 0
     assert main(["token", "revoke", str(out["id"])]) == 2
+
+
+def test_createuser_without_a_terminal_says_how_to_send_the_password(db, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a script, a pipe: no one to ask
+    assert main(["createuser", "nobody1", "--region", "330106"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--password-stdin" in err and "\n" not in err and "Traceback" not in err
+    assert not User.objects.filter(username="nobody1").exists()

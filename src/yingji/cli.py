@@ -137,9 +137,18 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():  # a script or a pipe: getpass would read it, then fail at EOF
+        raise CommandError(
+            "no terminal to ask for the password on; send it on standard input instead: "
+            "printf '%s\\n' \"$PASSWORD\" | yingji createuser ... --password-stdin"
+        )
     else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password (again): "):
+        try:
+            password = getpass.getpass("Password: ")
+            again = getpass.getpass("Password (again): ")
+        except EOFError:
+            raise CommandError("no password given (end of input)") from None
+        if password != again:
             raise CommandError("the two passwords differ")
     user = services.create_user(
         actor=None,
