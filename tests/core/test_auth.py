@@ -150,3 +150,32 @@ def test_oversized_api_body_is_refused_and_creates_nothing(client, xihu_staff):
     response = client.post("/api/users/", payload, content_type="application/json")
     assert response.status_code in (400, 413, 422)
     assert User.objects.count() == count
+
+
+def test_each_request_reads_the_user_with_their_region_and_roles_in_one_query(
+    client, make_user, xihu_staff
+):
+    """The session's user, their region and their roles: one statement per request, and a
+    role taken away shows on the very next request (nothing kept between requests)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = make_user("root", None, superuser=True)
+    client.force_login(xihu_staff)
+    assert "county_staff" in client.get("/api/me").json()["roles"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/registry/enterprises/").status_code == 200
+    roles_read = [q["sql"] for q in queries.captured_queries if '"core_userrole"' in q["sql"]]
+    assert len(roles_read) == 1 and 'FROM "core_user" ' in roles_read[0]  # with the user
+    services.update_user(actor=admin, user_id=xihu_staff.pk, roles=[])
+    assert client.get("/registry/enterprises/").status_code == 403
+
+
+def test_a_token_brings_its_users_roles(db, make_user):
+    from yingji.core.permissions import roles_of
+
+    make_user("gateway1", "330106", "viewer", "county_staff")
+    issued = services.create_api_token(actor=None, username="gateway1", name="gauges")
+    user = services.authenticate_token(issued.secret)
+    assert user is not None and user.region.code == "330106000000"
+    assert roles_of(user) == {"viewer", "county_staff"}

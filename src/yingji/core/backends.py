@@ -7,15 +7,20 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from yingji.core import permissions
+
 
 class UserBackend(ModelBackend):
-    """:class:`ModelBackend` whose per-request user lookup joins the user's region: nearly
-    every page and API call scopes its rows by it, one query fewer per request."""
+    """:class:`ModelBackend` whose per-request user lookup joins the user's region and reads
+    their roles in the same statement: nearly every page and API call scopes its rows by the
+    one and checks the other, two queries fewer per request."""
 
     def get_user(self, user_id: Any) -> Any:
         model = get_user_model()
+        users = permissions.with_roles(model._default_manager.select_related("region"))
         try:
-            user = model._default_manager.select_related("region").get(pk=user_id)
+            user = users.get(pk=user_id)
         except model.DoesNotExist:
             return None
+        permissions.remember_roles(user, getattr(user, permissions.ROLES_READ))
         return user if self.user_can_authenticate(user) else None

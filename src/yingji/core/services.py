@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from yingji.core import audit
+from yingji.core import audit, permissions
 from yingji.core.errors import Conflict, InvalidInput, NotFound
 from yingji.core.models import ApiToken, Role, User, UserRole
 from yingji.core.permissions import ROLE_LEVEL, Cap, require
@@ -255,11 +255,11 @@ def authenticate_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     try:
-        token = ApiToken.objects.select_related("user", "user__region").get(
-            token_hash=hash_token(secret)
-        )
+        tokens = ApiToken.objects.select_related("user", "user__region")
+        token = permissions.with_roles(tokens, "user_id").get(token_hash=hash_token(secret))
     except ApiToken.DoesNotExist:
         return None
+    permissions.remember_roles(token.user, getattr(token, permissions.ROLES_READ))
     now = timezone.now()
     if token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None
