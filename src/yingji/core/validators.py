@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.deconstruct import deconstructible
 
 from yingji.kernels import identifiers
@@ -45,9 +46,20 @@ class MultiChoiceValidator:
     def __init__(self, choices: Mapping[str, str], what: str = "value") -> None:
         self.choices = dict(choices)  # value → label
         self.what = what
+        self._by_label: dict[str | None, dict[str, str]] = {}  # per language: label → value
+
+    def _values_by_label(self) -> dict[str, str]:
+        """Label → value in the active language (labels are translated), built once per
+        language: a page may read hundreds of rows' lists."""
+        language = translation.get_language()
+        found = self._by_label.get(language)
+        if found is None:
+            found = {str(label): value for value, label in self.choices.items()}
+            self._by_label[language] = found
+        return found
 
     def values(self, text: str | None) -> list[str]:
-        by_label = {label: value for value, label in self.choices.items()}
+        by_label = self._values_by_label()
         items = [item for item in _SEPARATORS.split(text or "") if item]
         return [item if item in self.choices else by_label.get(item, item) for item in items]
 
