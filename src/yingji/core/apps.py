@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # Audit receivers for authentication events (login, failure, lock-out), and the
-        # job kinds and exports this app registers.
-        from yingji.core import export_specs, exports, receivers  # noqa: F401
+        # Audit receivers for authentication events (login, failure, lock-out), the job kinds
+        # and exports this app registers, and the sweep of photo files without a row.
+        from yingji.core import export_specs, exports, photo_sweep, receivers, schedule  # noqa: F401
         from yingji.core.registry import tasks  # noqa: F401
+
+        schedule.every(photo_sweep.SWEEP_KIND, photo_sweep.PERIOD)
