@@ -1,15 +1,22 @@
-"""Excel exports: asynchronous jobs, chunked, scoped, downloadable only by who may see them."""
+"""Excel exports: asynchronous jobs, chunked, scoped, downloadable only by who may see them;
+written whole or not at all (a full disk mid-save leaves no partial file and fails the job)."""
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from yingji.core import exports
-from yingji.core.errors import Forbidden, InvalidInput
-from yingji.core.models import Job
+from yingji.core.errors import Forbidden, InvalidInput, NotFound
+from yingji.core.models import Job, JobStatus
 from yingji.core.worker import run as run_worker
 
 
@@ -110,3 +117,94 @@ def test_api_export(client, xihu_staff, django_capture_on_commit_callbacks):
         content_type="application/json",
     )
     assert too_many.status_code == 422
+
+
+# --- a full disk mid-write, temporary files -----------------------------------------------------
+
+
+def _no_space_after(monkeypatch, parts: int) -> list[int]:
+    """The workbook's ZIP writer fails with ENOSPC once ``parts`` parts are written; the file
+    offsets reached before that (so the test can see bytes were on disk when it failed)."""
+    real = zipfile.ZipFile.writestr
+    reached: list[int] = []
+
+    def writestr(self, *args, **kwargs):
+        if len(reached) == parts:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(self, *args, **kwargs)
+        reached.append(self.fp.tell())
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr)
+    return reached
+
+
+def _age(path: Path, seconds: int) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+@pytest.fixture
+def system_temp(tmp_path, monkeypatch) -> Path:
+    """The system's temporary directory, where openpyxl streams a write-only sheet's rows."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_full_disk_mid_save_fails_the_job_and_leaves_no_file(
+    settings, tmp_path, client, xihu_staff, worker, monkeypatch, system_temp
+):
+    settings.DATA_DIR = tmp_path
+    reached = _no_space_after(monkeypatch, 3)
+    job = worker(actor=xihu_staff, name="regions", filters={"region": "330106"})
+    assert len(reached) == 3 and reached[-1] > 0, "the save failed after writing some bytes"
+    assert job.status == "failed"
+    assert job.error.startswith("服务器数据磁盘已满，导出文件未写入")
+    assert "The server's data disk is full; nothing was saved" in job.error
+    assert "The export file was not written (OSError: [Errno 28] No space left" in job.error
+    assert list((tmp_path / "exports").iterdir()) == []  # no partial .xlsx, no temporary file
+    assert list(system_temp.iterdir()) == []  # nor the rows openpyxl had streamed aside
+    client.force_login(xihu_staff)
+    assert client.get(f"/jobs/{job.pk}/download").status_code == 404
+
+
+def test_a_failed_save_keeps_the_earlier_file(tmp_path, xihu_staff, monkeypatch, system_temp):
+    spec, out = exports.get("regions"), tmp_path / "regions.xlsx"
+    assert exports.write_workbook(spec, xihu_staff, {"region": "330106"}, out) == 12
+    before = out.read_bytes()
+    _no_space_after(monkeypatch, 2)
+    with pytest.raises(OSError, match="No space left"):
+        exports.write_workbook(spec, xihu_staff, {"region": "330105"}, out)
+    assert out.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == sorted([out, system_temp])
+    assert list(system_temp.iterdir()) == []
+
+
+def test_a_finished_export_is_whole_and_alone(settings, tmp_path, xihu_staff, worker):
+    settings.DATA_DIR = tmp_path
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    stale, fresh = folder / ".users-7.xlsx.k2j4h6g8.part", folder / ".users-8.xlsx.a1b2c3d4.part"
+    stale.write_bytes(b"PK\x03\x04 half a workbook")  # a worker killed mid-save, long ago
+    fresh.write_bytes(b"PK\x03\x04 being written")  # another worker saving right now
+    _age(stale, 2 * 3600)
+    job = worker(actor=xihu_staff, name="regions", filters={"region": "330106"})
+    assert job.status == "succeeded", job.error
+    final = folder / job.result["file"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([final.name, fresh.name])
+    assert final.stat().st_mode & 0o777 == 0o640
+    assert len(_sheet(final.read_bytes())) == 13
+
+
+@pytest.mark.parametrize("name", [".regions-1.xlsx.k2j4h6g8.part", "../secret.xlsx", ""])
+def test_the_download_never_serves_anything_but_a_finished_export(db, settings, tmp_path, name):
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "exports").mkdir(parents=True)
+    (tmp_path / "data" / "exports" / ".regions-1.xlsx.k2j4h6g8.part").write_bytes(b"PK")
+    (tmp_path / "data" / "secret.xlsx").write_bytes(b"PK")
+    job = Job.objects.create(
+        kind=exports.EXPORT_KIND, title="t", status=JobStatus.SUCCEEDED, result={"file": name}
+    )
+    with pytest.raises(NotFound):
+        exports.file_for(job)
