@@ -77,7 +77,11 @@ def write(path: Path, manifest: Manifest, sources: dict[str, Path], progress: Pr
             tar.addfile(_info(MANIFEST, len(data), mtime), io.BytesIO(data))
             for name, member in members.items():
                 source = sources[name]
-                with source.open("rb") as fh:
+                try:
+                    fh = source.open("rb")
+                except FileNotFoundError:  # removed since it was listed (the photo sweep)
+                    raise _changed(source) from None
+                with fh:
                     reading = _Reading(fh, seen)
                     try:
                         tar.addfile(_info(name, member.size, mtime), reading)
