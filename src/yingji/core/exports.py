@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import stat
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -35,6 +35,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from yingji.core import faults, jobs
 from yingji.core.errors import DomainError, InvalidInput, NotFound
+from yingji.core.files import write_via_temp
 from yingji.core.models import Job, JobStatus, User
 
 if TYPE_CHECKING:
@@ -233,18 +234,9 @@ def save_atomic(workbook: Workbook, path: Path) -> None:
     if target.exists() and not target.is_file():
         workbook.save(target)
         return
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _save_to(workbook, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_via_temp(
+        target, functools.partial(_save_to, workbook), prefix=f".{target.name}.", suffix=PART
+    )
     _fsync_dir(target.parent)
 
 

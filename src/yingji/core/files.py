@@ -10,8 +10,9 @@ import os
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from yingji.core.errors import InvalidInput
 
@@ -49,10 +50,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
     if path.is_file() and path.stat().st_size == len(data):
         return False
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+    write_via_temp(path, lambda fh: fh.write(data), prefix=".upload-")
+    return True
+
+
+def write_via_temp(
+    path: Path, write: Callable[[IO[bytes]], object], *, prefix: str, suffix: str = ".part"
+) -> None:
+    """``write(fh)`` into a temporary file beside ``path`` (``prefix``…``suffix``), fsync it,
+    make it 0640 and rename it to ``path``: ``path`` only ever appears complete. On any error
+    no temporary file remains, and an earlier file at ``path`` is kept."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o640)
@@ -61,7 +72,6 @@ def write_atomic(path: Path, data: bytes) -> bool:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return True
 
 
 def check_unpacked_size(content: bytes, limit: int, *, what: str = "workbook") -> None:
