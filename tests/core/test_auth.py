@@ -162,11 +162,13 @@ def test_each_request_reads_the_user_with_their_region_and_roles_in_one_query(
 
     admin = make_user("root", None, superuser=True)
     client.force_login(xihu_staff)
-    assert "county_staff" in client.get("/api/me").json()["roles"]
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/registry/enterprises/").status_code == 200
-    roles_read = [q["sql"] for q in queries.captured_queries if '"core_userrole"' in q["sql"]]
-    assert len(roles_read) == 1 and 'FROM "core_user" ' in roles_read[0]  # with the user
+    for url in ("/api/me", "/registry/enterprises/"):
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(url)
+        assert answer.status_code == 200
+        touching = [q["sql"] for q in queries.captured_queries if '"core_userrole"' in q["sql"]]
+        assert len(touching) == 1 and 'FROM "core_user" ' in touching[0], url  # with the user
+    assert client.get("/api/me").json()["roles"] == ["county_staff"]
     services.update_user(actor=admin, user_id=xihu_staff.pk, roles=[])
     assert client.get("/registry/enterprises/").status_code == 403
 
