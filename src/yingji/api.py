@@ -7,8 +7,9 @@ Errors are always JSON ``{"code": ..., "message": ..., "field": ...}`` with the 
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from django.db import InterfaceError, OperationalError
@@ -67,6 +68,31 @@ class YingjiAPI(NinjaAPI):
         return add_error_responses(super().get_openapi_schema(**kwargs))
 
 
+def not_allowed(methods: Iterable[str]) -> HttpResponse:
+    """405 in the API's error shape, naming the methods the address answers."""
+    allowed = sorted(methods)
+    body = {
+        "code": "method_not_allowed",
+        "message": f"This address answers {', '.join(allowed)} only",
+        "field": None,
+    }
+    return HttpResponseNotAllowed(
+        allowed, content=json.dumps(body), content_type="application/json; charset=utf-8"
+    )
+
+
+def read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and the docs pages answer GET and HEAD only (django-ninja's answer any)."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return not_allowed(["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 api = YingjiAPI(
     title="Yingji (应急) API",
     version="1",
@@ -76,6 +102,7 @@ api = YingjiAPI(
     openapi_url="/openapi.json",
     auth=AUTH,
     renderer=Utf8Renderer(),
+    docs_decorator=read_only,
 )
 
 
@@ -92,17 +119,8 @@ def error(
 
 
 def method_not_allowed(view: PathView) -> HttpResponse:
-    """405 in the API's error shape, naming the methods the address answers (django-ninja's
-    own is the plain text "Method not allowed")."""
-    allowed = sorted({method for operation in view.operations for method in operation.methods})
-    body = {
-        "code": "method_not_allowed",
-        "message": f"This address answers {', '.join(allowed)} only",
-        "field": None,
-    }
-    return HttpResponseNotAllowed(
-        allowed, content=json.dumps(body), content_type="application/json; charset=utf-8"
-    )
+    """django-ninja's 405 (the plain text "Method not allowed") in the API's error shape."""
+    return not_allowed({method for operation in view.operations for method in operation.methods})
 
 
 PathView._not_allowed = method_not_allowed  # type: ignore[assignment,method-assign]

@@ -53,3 +53,11 @@ def test_the_served_schema_is_the_documented_one(db: None, client: Client):
     served = client.get("/api/openapi.json").json()
     assert served["components"]["schemas"]["Error"]["required"] == ["code", "message"]
     assert len(served["paths"]) == len(api.get_openapi_schema()["paths"])
+
+
+def test_the_schema_and_the_docs_answer_reads_only(db: None, client: Client):
+    for url in ("/api/openapi.json", "/api/docs"):
+        assert client.get(url).status_code == 200
+        refused = client.post(url, "{}", content_type="application/json")
+        assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+        assert refused.json()["code"] == "method_not_allowed"
