@@ -217,6 +217,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Sessions and CSRF: HttpOnly cookies, SameSite, a duty shift's lifetime.
+SESSION_ENGINE = "yingji.core.sessions"  # Django's database sessions, read in plain SQL
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 3600
