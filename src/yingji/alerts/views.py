@@ -11,7 +11,6 @@ A warning outside the user's jurisdiction is 404, as if it did not exist.
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,11 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
-from pydantic import ValidationError
 
 from yingji.alerts import api, capio, catalogue, forms, measures, selectors, services
 from yingji.alerts.models import Certainty, MsgType, State, Urgency, Warning
-from yingji.core import tablecache
+from yingji.core import pages, tablecache
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
 from yingji.regions.models import Level, Region
@@ -84,22 +82,11 @@ def _status(exc: DomainError) -> int:
 
 
 def _filters(request: HttpRequest) -> api.ListQuery:
-    raw = {key: request.GET.get(key, "").strip()[:80] for key in FILTER_KEYS}
-    data: dict[str, Any] = {key: value for key, value in raw.items() if value}
-    try:
-        return api.ListQuery.model_validate(data)
-    except ValidationError as exc:
-        bad = {str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}
-        messages.error(
-            request, _("Filter ignored: %(fields)s") % {"fields": ", ".join(sorted(bad))}
-        )
-        return api.ListQuery.model_validate({k: v for k, v in data.items() if k not in bad})
+    return pages.list_filters(request, api.ListQuery, FILTER_KEYS)
 
 
 def _query(filters: api.ListQuery, **changes: Any) -> str:
-    values = {key: getattr(filters, key) for key in FILTER_KEYS}
-    values.update(changes)
-    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+    return pages.filter_query(filters, FILTER_KEYS, **changes)
 
 
 def _child_regions(user: Any) -> list[Region]:

@@ -8,13 +8,15 @@ codes and messages the same on every page (422 bad input, 409 a step the state d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ValidationError
 
 from yingji.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from yingji.core.scoping import home_region, jurisdiction_of, region_for
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from yingji.regions.models import Region
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=BaseModel)
 
 
 def deny(request: HttpRequest, message: str) -> HttpResponse:
@@ -85,3 +88,35 @@ def crumbs(request: HttpRequest, region: Region) -> list[dict[str, str]]:
         for r in trail
         if jurisdiction.covers(r.path)
     ]
+
+
+def list_filters(
+    request: HttpRequest, schema: type[Q], keys: Iterable[str], *,
+    fixed: dict[str, Any] | None = None, report: bool = True,
+) -> Q:  # fmt: skip
+    """A list page's filters from its query string (each value trimmed to 80 characters, plus
+    the ``fixed`` ones), checked by the API's query ``schema``: a bad filter is dropped and,
+    with ``report``, named in a message on the page, and the list shows without it."""
+    raw = {key: request.GET.get(key, "").strip()[:80] for key in keys}
+    data: dict[str, Any] = {key: value for key, value in raw.items() if value}
+    data.update(fixed or {})
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        bad = {str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}
+        if report:
+            messages.error(
+                request, _("Filter ignored: %(fields)s") % {"fields": ", ".join(sorted(bad))}
+            )
+        return schema.model_validate({k: v for k, v in data.items() if k not in bad})
+
+
+def filter_query(
+    filters: BaseModel, keys: Iterable[str], *, blank: Collection[Any] = ("", None),
+    **changes: Any,
+) -> str:  # fmt: skip
+    """The query string of ``filters`` with ``changes`` (a tab's link), leaving out the
+    ``blank`` values."""
+    values = {key: getattr(filters, key) for key in keys}
+    values.update(changes)
+    return urlencode({k: v for k, v in values.items() if v not in blank})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Final
-from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -30,9 +29,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from pydantic import ValidationError
 
-from yingji.core import tablecache
+from yingji.core import pages, tablecache
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.models import Role as UserRoleName
 from yingji.core.permissions import Cap, has, roles_of
@@ -74,22 +72,11 @@ def _incident(request: HttpRequest, pk: int, *, related: tuple[str, ...] = ()) -
 
 
 def _filters(request: HttpRequest) -> api.ListQuery:
-    raw = {key: request.GET.get(key, "").strip()[:80] for key in FILTER_KEYS}
-    data: dict[str, Any] = {key: value for key, value in raw.items() if value}
-    try:
-        return api.ListQuery.model_validate(data)
-    except ValidationError as exc:
-        bad = {str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}
-        messages.error(
-            request, _("Filter ignored: %(fields)s") % {"fields": ", ".join(sorted(bad))}
-        )
-        return api.ListQuery.model_validate({k: v for k, v in data.items() if k not in bad})
+    return pages.list_filters(request, api.ListQuery, FILTER_KEYS)
 
 
 def _query(filters: api.ListQuery, **changes: Any) -> str:
-    values = {key: getattr(filters, key) for key in FILTER_KEYS}
-    values.update(changes)
-    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+    return pages.filter_query(filters, FILTER_KEYS, **changes)
 
 
 def _rows(incidents: Iterable[Incident], late: set[int]) -> list[dict[str, Any]]:

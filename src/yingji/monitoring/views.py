@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from typing import Any, Final
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,8 +25,8 @@ from django.template.defaultfilters import timesince_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from pydantic import ValidationError
 
+from yingji.core import pages
 from yingji.core.errors import DomainError, InvalidInput, NotFound
 from yingji.core.permissions import Cap, has
 from yingji.core.scoping import get_scoped
@@ -103,24 +102,13 @@ def _regions(user: Any) -> list[Region]:
 
 def _filters(request: HttpRequest, *, report: bool = True) -> alarms_api.AlarmQuery:
     """The queue's filters from the query string; a bad one is dropped (and reported)."""
-    raw = {key: request.GET.get(key, "").strip()[:80] for key in FILTER_KEYS}
-    data: dict[str, Any] = {key: value for key, value in raw.items() if value}
-    data["order"] = "priority"
-    try:
-        return alarms_api.AlarmQuery.model_validate(data)
-    except ValidationError as exc:
-        bad = {str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}
-        if report:
-            messages.error(
-                request, _("Filter ignored: %(fields)s") % {"fields": ", ".join(sorted(bad))}
-            )
-        return alarms_api.AlarmQuery.model_validate({k: v for k, v in data.items() if k not in bad})
+    return pages.list_filters(
+        request, alarms_api.AlarmQuery, FILTER_KEYS, fixed={"order": "priority"}, report=report
+    )
 
 
 def _query(filters: alarms_api.AlarmQuery, **changes: Any) -> str:
-    values = {key: getattr(filters, key) for key in FILTER_KEYS}
-    values.update(changes)
-    return urlencode({k: v for k, v in values.items() if v not in ("", None, "all")})
+    return pages.filter_query(filters, FILTER_KEYS, blank=("", None, "all"), **changes)
 
 
 def _now_ms() -> int:
