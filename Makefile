@@ -73,7 +73,8 @@ typecheck:
 	  src/yingji/core/backup src/yingji/core/faults.py src/yingji/core/ratelimit.py \
 	  src/yingji/core/tablecache.py src/yingji/core/responses.py src/yingji/serve.py src/yingji/asgi.py \
 	  src/yingji/core/sessions.py src/yingji/core/permissions.py src/yingji/core/backends.py \
-	  src/yingji/core/photo_sweep.py src/yingji/core/files.py \
+	  src/yingji/core/photo_sweep.py src/yingji/core/files.py src/yingji/core/orphans.py \
+	  src/yingji/accidents/documents.py \
 	  $(filter-out %/services.py %/__init__.py %/apps.py %/models.py,$(wildcard src/yingji/simulation/*.py))
 
 test-unit:

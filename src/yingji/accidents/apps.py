@@ -11,7 +11,8 @@ class AccidentsConfig(AppConfig):
     def ready(self) -> None:
         # The Excel export of the list, the audit labels of the services, and the card on a
         # work-safety incident's page (its accident record, or the way to make one).
-        from yingji.accidents import export_specs, services  # noqa: F401
+        # documents registers the sweep of report files without a row.
+        from yingji.accidents import documents, export_specs, services  # noqa: F401
         from yingji.accidents.panel import accident_panel
         from yingji.incidents import panels
 

@@ -9,26 +9,47 @@ expand enormously (a zip bomb) or hold too many entries. Nothing is extracted or
 Files live under ``DATA_DIR/accidents/reports/<yyyy>/<mm>/<sha256>.<ext>``, named by the hash
 of their bytes and written atomically; a path read back from the database is checked to lie
 inside that directory before it is opened.
+
+A file is written before the Investigation row that names it is saved. When that transaction
+rolls back (a later step of the service fails, the caller's outer block fails, the process is
+killed before the commit), the file has no row. Such files are removed by the sweep of
+:mod:`yingji.core.orphans` (job ``accidents.report_sweep``, every 6 hours, files older than 6
+hours), which keeps a file that an Investigation row names (``report_file``, exactly) or that
+the audit trail of investigations names as a report once filed: an entry's ``changes`` holds
+``report_file: [old, new]`` whenever a report is attached or replaced, so a replaced report —
+evidence of what was filed — stays with its entry. Files are placed with
+:func:`yingji.core.orphans.place` (a file already there is touched), so the sweep never
+removes a file an upload is about to share. A service that wraps its transaction in
+:func:`discarded_on_error` removes at once what it wrote when that transaction fails.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import logging
 import os
+import re
 import unicodedata
 import zipfile
+from collections.abc import Collection, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.accidents.models import Investigation
+from yingji.core import orphans
 from yingji.core.errors import InvalidInput, NotFound
-from yingji.core.files import read_capped, write_atomic
+from yingji.core.files import read_capped
+from yingji.core.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +62,14 @@ PDF: Final = "application/pdf"
 DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 KINDS: Final = {PDF: ".pdf", DOCX: ".docx"}
 WORD_MAIN: Final = b"wordprocessingml.document.main+xml"
+SWEEP_KIND: Final = "accidents.report_sweep"
+REPORT_NAME: Final = re.compile(
+    rf"[0-9a-f]{{64}}(?:{'|'.join(sorted(re.escape(ext) for ext in KINDS.values()))})"
+)
+# (absolute path, mtime, relative path) of the files store() wrote inside discarded_on_error()
+_WRITTEN: ContextVar[list[tuple[Path, int, str]] | None] = ContextVar(
+    "yingji_reports_written", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -152,8 +181,77 @@ def store(upload: Any) -> Stored:
     sha = hashlib.sha256(data).hexdigest()
     now = timezone.now()
     relative = f"{now:%Y}/{now:%m}/{sha}{KINDS[kind]}"
-    write_atomic(documents_root() / relative, data)
+    path = documents_root() / relative
+    written = orphans.place(path, data)  # a file already there is touched: the sweep spares it
+    pending = _WRITTEN.get()
+    if written is not None and pending is not None:
+        pending.append((path, written, relative))
     return Stored(relative, name or f"report{KINDS[kind]}", kind, len(data), sha)
+
+
+@contextlib.contextmanager
+def discarded_on_error() -> Iterator[None]:
+    """Remove the report files :func:`store` newly writes in this block if the block fails.
+
+    Put it outside the transaction that saves their rows (``with discarded_on_error(),
+    transaction.atomic():``), so the rollback comes first. A file an upload of the same bytes
+    touched meanwhile, or that a row names after all, is kept. A rollback this block does not
+    see (an outer transaction failing later) is left to the sweep.
+    """
+    written: list[tuple[Path, int, str]] = []
+    token = _WRITTEN.set(written)
+    try:
+        yield
+    except BaseException:
+        for path, mtime, relative in written:
+            try:
+                orphans.discard(path, mtime, functools.partial(_is_referenced, relative))
+            except Exception as exc:  # the sweep removes it later; the first error matters
+                log.warning("report file %s left for the sweep: %s", relative, exc)
+        raise
+    finally:
+        _WRITTEN.reset(token)
+
+
+def referenced(paths: Collection[str]) -> set[str]:
+    """Of these report paths, the ones kept: named by an Investigation row, or by the audit
+    trail of investigations as a report once attached (replaced reports are evidence).
+
+    Two queries whatever the number of paths: investigations are few (hundreds), and the
+    audit entries read are those of investigations only (the ``object_type`` index), filtered
+    in the database to the ones whose ``changes`` name one of these paths.
+    """
+    wanted = set(paths)
+    rows = Investigation.objects.filter(report_file__in=wanted)
+    named = set(rows.values_list("report_file", flat=True))
+    rest = sorted(wanted - named)
+    if rest:
+        trail = AuditEntry.objects.filter(
+            Q(changes__report_file__0__in=rest) | Q(changes__report_file__1__in=rest),
+            object_type=Investigation._meta.label_lower,
+        ).values_list("changes__report_file", flat=True)
+        for change in trail:
+            if isinstance(change, list):
+                named.update(value for value in change if isinstance(value, str))
+    return named & wanted
+
+
+def _is_referenced(relative: str) -> bool:
+    return relative in referenced([relative])
+
+
+REPORTS: Final = orphans.register(
+    orphans.Store(
+        noun="report",
+        kind=SWEEP_KIND,
+        title="事故调查报告孤立文件清理 orphan investigation report sweep",
+        root=documents_root,
+        name=REPORT_NAME,
+        referenced=referenced,
+        audit_action="report_sweep",
+        object_type=Investigation._meta.label_lower,
+    )
+)
 
 
 def open_document(relative: str) -> Path:

@@ -8,8 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit receivers for authentication events (login, failure, lock-out), the job kinds
-        # and exports this app registers, and the sweep of photo files without a row.
-        from yingji.core import export_specs, exports, photo_sweep, receivers, schedule  # noqa: F401
+        # and exports this app registers, and the sweep of photo files without a row (its job
+        # kind and period: orphans.register, run when photo_sweep is imported).
+        from yingji.core import export_specs, exports, photo_sweep, receivers  # noqa: F401
         from yingji.core.registry import tasks  # noqa: F401
-
-        schedule.every(photo_sweep.SWEEP_KIND, photo_sweep.PERIOD)

@@ -12,23 +12,21 @@ allowed it.
 Files live under ``DATA_DIR/photos/<purpose>/<yyyy>/<mm>/<sha256>.<ext>``: the name is the
 hash of the stored bytes, so the same photo sent twice is one file. A file is written before
 its row is committed; when a caller's transaction rolls back later, or the process dies in
-between, the file stays without a row: :mod:`yingji.core.photo_sweep` removes such files.
+between, the file stays without a row: :mod:`yingji.core.photo_sweep` removes such files
+(with the helpers of :mod:`yingji.core.orphans`: :func:`~yingji.core.orphans.place` and
+:func:`~yingji.core.orphans.discard`, shared with the accident report store).
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import io
 import logging
 import math
 import os
 import re
-import stat
-import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -42,8 +40,13 @@ from PIL import ExifTags, Image, ImageOps
 
 from yingji.core import audit
 from yingji.core.errors import InvalidInput, NotFound
-from yingji.core.files import read_capped, write_atomic
+from yingji.core.files import read_capped
 from yingji.core.models import Photo, User
+from yingji.core.orphans import (
+    TOMBSTONE,  # noqa: F401 - re-exported: a photo being discarded
+    discard,
+)
+from yingji.core.orphans import place as _place
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -58,8 +61,6 @@ JPEG_QUALITY = 88
 WEBP_QUALITY = 88
 NAME_MAX = 200
 PURPOSE_RE = re.compile(r"[a-z_]{1,40}")
-TOMBSTONE = ".upload-sweep-"  # a file being discarded; the backup skips ".upload-" names
-TOUCH_STEP_NS = 2_000_000_000  # see _place
 
 # Accepted formats (Pillow's name): stored extension, MIME type, extensions a file may carry.
 FORMATS: dict[str, tuple[str, str, frozenset[str]]] = {
@@ -436,93 +437,6 @@ def _save(item: _Prepared, *, purpose: str, actor: User | AnonymousUser | None) 
                 log.warning("photo file %s left for the sweep: %s", relative, exc)
         raise
     return photo
-
-
-def _place(path: Path, data: bytes) -> int | None:
-    """Put ``data`` at ``path``; the new file's mtime (ns) if this call wrote it, else None.
-
-    A file already there holds the same bytes (its name is their hash) and may be another
-    row's, or an orphan of a rolled-back upload that the sweep (:mod:`.photo_sweep`) is about
-    to remove. Its mtime is set to now before this upload's row is created: the sweep spares a
-    file touched after it judged it (:func:`discard`), and a file it already took away makes
-    the touch fail, so the file is written again.
-    """
-    for _attempt in range(3):
-        if write_atomic(path, data):
-            return os.stat(path, follow_symlinks=False).st_mtime_ns
-        try:
-            # Later than both the clock and the old mtime, by more than a coarse file system's
-            # time step (ext3: 1 s, FAT: 2 s): a touch always shows, however soon it comes.
-            before = os.stat(path, follow_symlinks=False).st_mtime_ns
-            now = max(time.time_ns(), before + TOUCH_STEP_NS)
-            os.utime(path, ns=(now, now), follow_symlinks=False)
-        except FileNotFoundError:
-            continue  # removed between the check and the touch: write it again
-        return None
-    raise FileNotFoundError(errno.ENOENT, "the photo file keeps disappearing", str(path))
-
-
-def discard(path: Path, mtime_ns: int, referenced: Callable[[], bool] | None = None) -> int | None:
-    """Remove the photo file at ``path`` unless it was touched since it was judged unused
-    (its mtime is no longer ``mtime_ns``: an upload of the same bytes now shares it) or
-    ``referenced()`` finds a row for it after all; the bytes removed, None if kept or gone.
-
-    The file is first renamed aside, so an upload touching it from then on finds it missing
-    and writes it again; only then is its mtime compared. A crash in between leaves the
-    renamed file, which the sweep puts back first. Names are used relative to the directory
-    opened here, so a directory swapped for a symlink meanwhile leads nowhere else.
-    """
-    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        folder = os.open(path.parent, flags)
-    except FileNotFoundError:
-        return None
-    try:
-        return discard_in(folder, path.name, mtime_ns, referenced)
-    finally:
-        os.close(folder)
-
-
-def discard_in(
-    folder: int, name: str, mtime_ns: int, referenced: Callable[[], bool] | None = None
-) -> int | None:
-    """:func:`discard` for the file ``name`` in the open directory ``folder``."""
-    aside = TOMBSTONE + name
-    try:
-        os.rename(name, aside, src_dir_fd=folder, dst_dir_fd=folder)
-    except FileNotFoundError:
-        return None
-    try:
-        info = os.stat(aside, dir_fd=folder, follow_symlinks=False)
-        keep = (
-            info.st_mtime_ns != mtime_ns
-            or not stat.S_ISREG(info.st_mode)
-            or (referenced is not None and referenced())
-        )
-        if not keep:
-            os.unlink(aside, dir_fd=folder)
-            return info.st_size
-    except FileNotFoundError:
-        return None  # put back by a sweep meanwhile (it judges the file itself)
-    except BaseException:
-        put_back(folder, name)
-        raise
-    put_back(folder, name)
-    return None
-
-
-def put_back(folder: int, name: str) -> None:
-    """The file ``name`` renamed aside by :func:`discard_in` in its place again. If an upload
-    wrote it anew meanwhile, that copy (the same bytes) stays and the renamed one goes."""
-    aside = TOMBSTONE + name
-    try:
-        os.stat(name, dir_fd=folder, follow_symlinks=False)
-    except FileNotFoundError:
-        with contextlib.suppress(FileNotFoundError):
-            os.rename(aside, name, src_dir_fd=folder, dst_dir_fd=folder)
-        return
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(aside, dir_fd=folder)
 
 
 def open_photo(photo: Photo) -> Path:

@@ -324,7 +324,7 @@ def transition(
     data = dict(data or {})
     now = now or timezone.now()
     today = timezone.localdate(now)
-    with transaction.atomic():
+    with documents.discarded_on_error(), transaction.atomic():  # no report file left by a failure
         accident = get_accident(actor, pk, for_update=True)
         inv = investigation_of(accident)
         state = inv.state if inv is not None else NONE
