@@ -13,7 +13,7 @@ from yingji.core import permissions
 class UserBackend(ModelBackend):
     """:class:`ModelBackend` whose per-request user lookup joins the user's region and reads
     their roles in the same statement: nearly every page and API call scopes its rows by the
-    one and checks the other, two queries fewer per request."""
+    one and checks the other: one query per request where Django's own backend makes three."""
 
     def get_user(self, user_id: Any) -> Any:
         model = get_user_model()
