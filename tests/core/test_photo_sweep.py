@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
-from yingji.core import audit, jobs, photo_sweep, photos, schedule
+from yingji.core import audit, jobs, orphans, photo_sweep, photos, schedule
 from yingji.core.backup import _collect
 from yingji.core.errors import InvalidInput
 from yingji.core.models import AuditEntry, JobStatus, Photo
@@ -171,13 +171,13 @@ def test_an_upload_sharing_an_old_orphan_while_it_is_judged_keeps_it(data_dir, m
     colour = (120, 60, 30)
     path = _rolled_back(colour)
     _age(path)
-    real = photo_sweep.discard_in
+    real = orphans.discard_in
 
     def upload_first(folder, name, mtime, referenced):
-        photos._place(path, path.read_bytes())  # the upload's file step; its row comes later
+        orphans.place(path, path.read_bytes())  # the upload's file step; its row comes later
         return real(folder, name, mtime, referenced)
 
-    monkeypatch.setattr(photo_sweep, "discard_in", upload_first)
+    monkeypatch.setattr(orphans, "discard_in", upload_first)
     result = photo_sweep.sweep()
     assert path.is_file() and (result.orphans, result.referenced) == (0, 1)
     assert not list(path.parent.glob(".upload-*"))
@@ -188,17 +188,17 @@ def test_an_upload_after_the_file_was_taken_aside_writes_it_again(data_dir, monk
     path = _rolled_back(colour)
     content = path.read_bytes()
     _age(path)
-    real = photo_sweep.discard_in
+    real = orphans.discard_in
 
     def upload_meanwhile(folder, name, mtime, referenced):
         def check_then_upload():
             assert not path.exists()  # renamed aside: the upload's touch finds nothing
-            assert photos._place(path, content) is not None  # so it writes the file anew
+            assert orphans.place(path, content) is not None  # so it writes the file anew
             return referenced()
 
         return real(folder, name, mtime, check_then_upload)
 
-    monkeypatch.setattr(photo_sweep, "discard_in", upload_meanwhile)
+    monkeypatch.setattr(orphans, "discard_in", upload_meanwhile)
     photo_sweep.sweep()
     assert path.read_bytes() == content
     assert not list(path.parent.glob(".upload-*"))
@@ -207,7 +207,7 @@ def test_an_upload_after_the_file_was_taken_aside_writes_it_again(data_dir, monk
 def test_a_file_left_aside_by_an_interrupted_removal_is_put_back(data_dir):
     photo = photos.store_photo(_upload((10, 200, 200)), purpose="incident")
     path = photos.open_photo(photo)
-    path.rename(path.with_name(photos.TOMBSTONE + path.name))  # killed after the rename
+    path.rename(path.with_name(orphans.TOMBSTONE + path.name))  # killed after the rename
     result = photo_sweep.sweep()
     assert photos.open_photo(photo) == path and result.recent == 1
     assert not list(path.parent.glob(".upload-*"))
@@ -224,7 +224,7 @@ def test_a_failed_row_leaves_no_file_and_nothing_aside(data_dir, monkeypatch):
 
 
 def test_the_sweep_is_a_periodic_job_and_refuses_a_short_grace(data_dir):
-    assert schedule.periods()[photo_sweep.SWEEP_KIND] == photo_sweep.PERIOD
+    assert schedule.periods()[photo_sweep.SWEEP_KIND] == orphans.PERIOD
     path = _rolled_back((99, 99, 0))
     _age(path)
     job = jobs.start(actor=None, kind=photo_sweep.SWEEP_KIND)
@@ -233,7 +233,7 @@ def test_the_sweep_is_a_periodic_job_and_refuses_a_short_grace(data_dir):
     assert job.result["orphans"] == 1 and not path.exists()
     assert "removed 1 orphan photo file(s)" in job.log[-1]
     with pytest.raises(InvalidInput):
-        photo_sweep.sweep(grace=photo_sweep.MIN_GRACE / 2)
+        photo_sweep.sweep(grace=orphans.MIN_GRACE / 2)
 
 
 def test_the_backup_skips_files_being_removed(data_dir):
@@ -241,7 +241,7 @@ def test_the_backup_skips_files_being_removed(data_dir):
     it may be gone by the time the archive is written."""
     photo = photos.store_photo(_upload((5, 5, 250)), purpose="hazard")
     path = photos.open_photo(photo)
-    aside = path.with_name(photos.TOMBSTONE + "f" * 64 + ".jpg")
+    aside = path.with_name(orphans.TOMBSTONE + "f" * 64 + ".jpg")
     shutil.copyfile(path, aside)
     (path.parent / ".upload-zz9plural.part").write_bytes(b"partial")
     files, _sources, _skipped = _collect(lambda *_args: None)

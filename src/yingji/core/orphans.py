@@ -66,7 +66,6 @@ AUDIT_FILES: Final = 100  # removed paths named in the audit entry and the job r
 TEMP_NAME: Final = re.compile(r"\.upload-[^/]+\.part")
 
 Referenced = Callable[[], bool]
-Discard = Callable[[int, str, int, Referenced | None], int | None]
 
 
 @dataclass(frozen=True)
@@ -216,13 +215,8 @@ def sweep(
     *,
     grace: dt.timedelta = GRACE,
     batch: int = BATCH,
-    remove: Discard | None = None,
 ) -> SweepResult:
-    """Remove the store's files nothing refers to and its stale temporary files (module doc).
-
-    ``remove`` removes one judged file (default :func:`discard_in`): a store's module may
-    pass its own reference to it, so a test can put an upload between judgement and removal.
-    """
+    """Remove the store's files nothing refers to and its stale temporary files (module doc)."""
     if grace < MIN_GRACE:
         raise InvalidInput(f"The grace period must be at least {MIN_GRACE}", field="grace")
     started = time.monotonic()
@@ -237,11 +231,10 @@ def sweep(
             )
         return result
     cutoff = time.time_ns() - int(grace.total_seconds() * 1e9)
-    remove = remove or discard_in
     for dirpath, _dirs, names, fd in os.fwalk(root, follow_symlinks=False):
         here = Path(dirpath).relative_to(root).as_posix()
         prefix = "" if here == "." else f"{here}/"
-        _Folder(store, fd, prefix, cutoff, result, remove).sweep(names, batch)
+        _Folder(store, fd, prefix, cutoff, result).sweep(names, batch)
     result.seconds = round(time.monotonic() - started, 3)
     log.info("%s sweep: %s in %.1f s", store.noun, result.summary(), result.seconds)
     if result.orphans or result.temp_files:
@@ -265,7 +258,6 @@ class _Folder:
     prefix: str
     cutoff: int  # ns: files last modified before it are old enough to judge
     result: SweepResult
-    discard: Discard
 
     def sweep(self, names: list[str], batch: int) -> None:
         candidates = [
@@ -323,7 +315,7 @@ class _Folder:
                 return relative in referenced([relative])
 
             try:
-                size = self.discard(self.fd, name, mtime, again)
+                size = discard_in(self.fd, name, mtime, again)
             except OSError as exc:
                 self.failed(name, exc)
                 continue

@@ -24,14 +24,7 @@ from typing import Final
 
 from yingji.core import orphans
 from yingji.core.models import Photo
-from yingji.core.orphans import (  # noqa: F401 - the sweep's figures, named here for callers
-    BATCH,
-    GRACE,
-    MIN_GRACE,
-    PERIOD,
-    SweepResult,
-    discard_in,
-)
+from yingji.core.orphans import BATCH, GRACE, SweepResult
 from yingji.core.photos import FORMATS, photos_root
 
 SWEEP_KIND: Final = "core.photo_sweep"
@@ -62,5 +55,4 @@ PHOTOS: Final = orphans.register(
 
 def sweep(*, grace: dt.timedelta = GRACE, batch: int = BATCH) -> SweepResult:
     """Remove the photo files no row refers to and the stale temporary files (module doc)."""
-    # discard_in is looked up here at each call: a test may put an upload in its way.
-    return orphans.sweep(PHOTOS, grace=grace, batch=batch, remove=discard_in)
+    return orphans.sweep(PHOTOS, grace=grace, batch=batch)

@@ -42,11 +42,7 @@ from yingji.core import audit
 from yingji.core.errors import InvalidInput, NotFound
 from yingji.core.files import read_capped
 from yingji.core.models import Photo, User
-from yingji.core.orphans import (
-    TOMBSTONE,  # noqa: F401 - re-exported: a photo being discarded
-    discard,
-)
-from yingji.core.orphans import place as _place
+from yingji.core.orphans import discard, place
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -412,7 +408,7 @@ def _save(item: _Prepared, *, purpose: str, actor: User | AnonymousUser | None) 
     now = timezone.now()
     relative = f"{purpose}/{now:%Y}/{now:%m}/{sha}{ext}"
     path = photos_root() / relative
-    written = _place(path, stored)
+    written = place(path, stored)
     try:
         with transaction.atomic():
             photo = Photo.objects.create(

@@ -45,6 +45,14 @@ def queries(client, url: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
+def queries_for_2_and_11_licences(client, enterprises, url: str) -> tuple[list[str], list[str]]:
+    """The statements ``url`` runs with 2 licences, then with 11."""
+    add_licences(enterprises, 2)
+    few = queries(client, url)
+    add_licences(enterprises, 9, start=2)
+    return few, queries(client, url)
+
+
 @pytest.fixture
 def enterprises(make_enterprise):
     return [make_enterprise("330106002"), make_enterprise("330106004")]
@@ -54,10 +62,7 @@ def test_list_rows_read_as_the_per_cell_loop_and_cost_the_same_for_more_rows(
     client, xihu_staff, enterprises
 ):
     client.force_login(xihu_staff)
-    add_licences(enterprises, 2)
-    few = queries(client, "/registry/licences/")
-    add_licences(enterprises, 9, start=2)
-    many = queries(client, "/registry/licences/")
+    few, many = queries_for_2_and_11_licences(client, enterprises, "/registry/licences/")
     assert len(many) == len(few)
 
     html = client.get("/registry/licences/").content.decode()
@@ -83,10 +88,9 @@ def test_list_rows_show_regions_by_name_and_code(client, xihu_staff):
 
 def test_api_list_costs_the_same_for_more_rows(client, xihu_staff, enterprises):
     client.force_login(xihu_staff)
-    add_licences(enterprises, 2)
-    few = queries(client, "/api/registry/licences/?limit=50")
-    add_licences(enterprises, 9, start=2)
-    many = queries(client, "/api/registry/licences/?limit=50")
+    few, many = queries_for_2_and_11_licences(
+        client, enterprises, "/api/registry/licences/?limit=50"
+    )
     assert len(many) == len(few)
     items = client.get("/api/registry/licences/?limit=50").json()["items"]
     assert len(items) == 11
